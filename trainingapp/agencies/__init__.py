@@ -1,0 +1,1 @@
+"""Sectors, partner agencies and their staff (people)."""

@@ -1,0 +1,1 @@
+"""Registers, training records and certificates."""

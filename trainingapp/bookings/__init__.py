@@ -1,0 +1,1 @@
+"""Booking places, waiting lists and cancellations."""

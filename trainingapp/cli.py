@@ -1,0 +1,156 @@
+"""Command-line interface (contract sections 4-6). Commands are thin: they
+parse arguments, call a service and print what it returns."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(import_data)
+    app.cli.add_command(report)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(set_password)
+
+
+@click.command("import-data")
+@click.argument("directory", type=click.Path(file_okay=False))
+def import_data(directory: str) -> None:
+    """Import the CSV files in DIRECTORY (all or nothing)."""
+    from .imports.services import ImportFailed, import_files, read_directory
+
+    try:
+        sources = read_directory(directory)
+    except (FileNotFoundError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not sources:
+        raise click.ClickException(f"no import files found in {directory}")
+    try:
+        results = import_files(sources)
+    except ImportFailed as failed:
+        for problem in failed.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"Nothing was imported: {len(failed.problems)} error(s).", err=True)
+        sys.exit(1)
+    for result in results:
+        click.echo(str(result))
+
+
+@click.group()
+def report() -> None:
+    """Print one of the board's reports as CSV."""
+
+
+def _emit(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _report_error(exc: Exception):
+    raise click.ClickException(str(exc))
+
+
+@report.command("activity")
+@click.option("--from", "start", callback=_date, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--to", "end", callback=_date, help="Last day (YYYY-MM-DD), inclusive.")
+def report_activity(start, end) -> None:
+    """Sessions and attendance per course."""
+    from .reports import exports, queries, services
+
+    try:
+        services.check_period(start, end)
+    except services.ReportError as exc:
+        _report_error(exc)
+    rows, total = queries.activity(start, end)
+    _emit(exports.to_csv(exports.ACTIVITY_COLUMNS, exports.activity_table(rows, total)))
+
+
+@report.command("sectors")
+@click.option("--from", "start", callback=_date, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--to", "end", callback=_date, help="Last day (YYYY-MM-DD), inclusive.")
+def report_sectors(start, end) -> None:
+    """Attendance per sector and course."""
+    from .reports import exports, queries, services
+
+    try:
+        services.check_period(start, end)
+    except services.ReportError as exc:
+        _report_error(exc)
+    _emit(exports.to_csv(exports.SECTOR_COLUMNS, exports.sector_table(queries.sectors(start, end))))
+
+
+@report.command("compliance")
+@click.option("--on", "on", callback=_date, help="Date to assess (default today).")
+@click.option("--agency", "agency_name", help="Only this agency.")
+def report_compliance(on, agency_name) -> None:
+    """Share of each agency's staff trained in date at their required level."""
+    from .reports import exports, queries, services
+
+    agency_id = None
+    if agency_name is not None:
+        try:
+            agency_id = services.agency_by_name(agency_name).id
+        except services.ReportError as exc:
+            _report_error(exc)
+    rows = queries.compliance(on or date.today(), agency_id,
+                              current_app.config["COMPLIANCE_DEFAULT_TARGET"])
+    _emit(exports.to_csv(exports.COMPLIANCE_COLUMNS, exports.compliance_table(rows)))
+
+
+@report.command("delegates")
+@click.option("--session", "ref", required=True, help="The session's reference.")
+def report_delegates(ref) -> None:
+    """Every booking of one session."""
+    from .reports import exports, queries, services
+
+    try:
+        session = services.session_by_ref(ref)
+    except services.ReportError as exc:
+        _report_error(exc)
+    _emit(exports.to_csv(exports.DELEGATE_COLUMNS,
+                         exports.delegate_table(queries.delegates(session.id))))
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data exists.")
+def demo_data(if_empty: bool) -> None:
+    """Load the demo programme (financial year 2011-12 and the coming year)."""
+    from .demo import services as demo
+
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("The database already holds data: demo data not loaded.")
+            return
+        raise click.ClickException("the database already holds data; demo data needs an empty one")
+    accounts = demo.load()
+    click.echo("Demo data loaded. Demo accounts:")
+    for role, email, password in accounts:
+        click.echo(f"  {role:<15} {email:<40} {password}")
+
+
+@click.command("set-password")
+@click.argument("emails", nargs=-1, required=True)
+def set_password(emails: tuple[str, ...]) -> None:
+    """Set one new password (read from stdin) for each account named."""
+    from .accounts.services import PasswordError, set_passwords
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        changed = set_passwords(emails, password)
+    except PasswordError as exc:
+        raise click.ClickException(str(exc)) from None
+    for email in changed:
+        click.echo(f"Password set for {email}")

@@ -1,0 +1,1 @@
+"""Levels, courses, venues, trainers and training sessions (course occasions)."""

@@ -1,0 +1,548 @@
+"""Import the contract's six CSV files in one all-or-nothing transaction.
+
+Each file is read in turn (agencies, people, courses, sessions, bookings,
+training records). Rows are checked against what is already stored and what
+earlier files in the same import bring; every problem is collected with its
+file, line and column. Valid rows are written as we go (later files need
+their ids), and the whole transaction is rolled back if anything was wrong,
+so a bad import writes nothing.
+
+Keys (agency names, sector names, e-mails, course codes, session refs) match
+case-insensitively after trimming. Bookings and training records have no key
+of their own: the n-th row with the same (session, person), or the same
+(person, level, completed_on), updates the n-th such stored row.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import audit
+from ..agencies.models import Agency, Person, Role, Sector
+from ..attendance.models import TrainingRecord
+from ..bookings.models import ACTIVE_STATUSES, Attendance, Booking, BookingStatus
+from ..courses.models import Course, SessionStatus, TrainingSession, Venue
+from ..extensions import db
+from ..types import utcnow
+from .csvfile import (
+    CellError,
+    FileSpec,
+    ImportProblem,
+    Row,
+    decode,
+    parse_date,
+    parse_decimal,
+    parse_email,
+    parse_enum,
+    parse_int,
+    parse_level,
+    read_rows,
+)
+
+SPECS = (
+    FileSpec("agencies.csv", ("name", "sector"), ("compliance_target",)),
+    FileSpec(
+        "people.csv",
+        ("email", "first_name", "last_name", "agency"),
+        ("job_title", "required_level", "role"),
+    ),
+    FileSpec("courses.csv", ("code", "title", "duration_days"), ("level", "capacity")),
+    FileSpec(
+        "sessions.csv",
+        ("ref", "course_code", "start_date", "capacity", "status"),
+        ("end_date", "venue"),
+    ),
+    FileSpec("bookings.csv", ("session_ref", "email", "status"), ("attendance", "agency")),
+    FileSpec("training_records.csv", ("email", "level", "completed_on"), ("provider", "title")),
+)
+FILE_NAMES = tuple(spec.name for spec in SPECS)
+
+
+@dataclass
+class FileResult:
+    file: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+class ImportFailed(Exception):
+    """The import wrote nothing; ``problems`` lists every error found."""
+
+    def __init__(self, problems: list[ImportProblem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(problems)
+
+
+def read_directory(directory: str | Path) -> dict[str, bytes]:
+    """The contract's files present in ``directory``, by name."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder")
+    return {name: (folder / name).read_bytes() for name in FILE_NAMES if (folder / name).is_file()}
+
+
+def import_files(sources: Mapping[str, bytes], actor_id: int | None = None) -> list[FileResult]:
+    """Import the given files (name -> raw bytes) and commit, or raise
+    :class:`ImportFailed` having written nothing."""
+    run = _ImportRun(actor_id)
+    try:
+        results = run.run(sources)
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise
+    if run.problems:
+        db.session.rollback()
+        raise ImportFailed(run.problems)
+    audit.record(
+        "import",
+        actor_id=actor_id,
+        files={r.file: [r.created, r.updated, r.unchanged] for r in results},
+    )
+    db.session.commit()
+    return results
+
+
+def _key(value: str) -> str:
+    return value.strip().lower()
+
+
+def _changed(existing: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    return any(existing[name] != value for name, value in values.items())
+
+
+class _ImportRun:
+    """State of one import: lookup maps, problems, results."""
+
+    def __init__(self, actor_id: int | None):
+        self.actor_id = actor_id
+        self.problems: list[ImportProblem] = []
+        # Keys that rows in this import declared but could not store: other
+        # files referring to them get no second, confusing error.
+        self.broken: dict[str, set[str]] = defaultdict(set)
+        self.unreadable: set[str] = set()
+        self.file_index = 0
+        self.file = ""
+
+    # -- bookkeeping -----------------------------------------------------------
+    def report(self, line: int, column: str, message: str) -> None:
+        self.problems.append(ImportProblem(self.file_index, line, self.file, column, message))
+
+    def run(self, sources: Mapping[str, bytes]) -> list[FileResult]:
+        max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+        max_rows = current_app.config["IMPORT_MAX_ROWS"]
+        handlers: dict[str, Callable[[list[Row], set[str]], FileResult]] = {
+            "agencies.csv": self.agencies,
+            "people.csv": self.people,
+            "courses.csv": self.courses,
+            "sessions.csv": self.sessions,
+            "bookings.csv": self.bookings,
+            "training_records.csv": self.training_records,
+        }
+        results = []
+        for index, spec in enumerate(SPECS):
+            if spec.name not in sources:
+                continue
+            self.file_index, self.file = index, spec.name
+            data = sources[spec.name]
+            if len(data) > max_bytes:
+                self.report(1, "-", f"the file is larger than {max_bytes // (1024 * 1024)} MB; split it")
+                self.unreadable.add(spec.name)
+                continue
+            text, line, message = decode(data)
+            if text is None:
+                self.report(line, "-", message)
+                self.unreadable.add(spec.name)
+                continue
+            parsed = read_rows(spec, text, self.report, max_rows)
+            if parsed is None:
+                self.unreadable.add(spec.name)
+                continue
+            header, rows = parsed
+            results.append(handlers[spec.name](list(rows), set(header)))
+        return results
+
+    def cell(self, row: Row, column: str, parse=None, required: bool = False, default=None):
+        """The typed value of a cell; reports a problem and returns
+        ``CellError`` when it is unusable."""
+        raw = row.get(column)
+        if raw == "":
+            if required:
+                self.report(row.line, column, "a value is required")
+                return CellError
+            return default
+        if parse is None:
+            return raw
+        try:
+            return parse(raw)
+        except CellError as exc:
+            self.report(row.line, column, str(exc))
+            return CellError
+
+    def duplicate(self, seen: dict[str, int], key: str, row: Row, column: str) -> bool:
+        if key in seen:
+            self.report(row.line, column, f"duplicate of line {seen[key]}")
+            return True
+        seen[key] = row.line
+        return False
+
+    def lookup(self, kind: str, source_file: str, ids: Mapping[str, int], raw: str,
+               row: Row, column: str, label: str) -> int | None:
+        """Resolve a reference to an agency, person, course or session."""
+        found = ids.get(_key(raw))
+        if found is None and _key(raw) not in self.broken[kind] and source_file not in self.unreadable:
+            self.report(row.line, column, f"unknown {label} '{raw}'")
+        return found
+
+    # -- agencies.csv ----------------------------------------------------------
+    def agencies(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("agencies.csv")
+        sectors = {_key(name): sid for sid, name in db.session.execute(select(Sector.id, Sector.name))}
+        existing = {
+            _key(a.name): a
+            for a in db.session.execute(
+                select(Agency.id, Agency.name, Agency.sector_id, Agency.compliance_target)
+            )
+        }
+        seen: dict[str, int] = {}
+        inserts, updates = [], []
+        for row in rows:
+            name = self.cell(row, "name", required=True)
+            sector = self.cell(row, "sector", required=True)
+            target = self.cell(row, "compliance_target", lambda v: parse_decimal(v, 0, 100))
+            if name is not CellError and self.duplicate(seen, _key(name), row, "name"):
+                continue
+            if CellError in (name, sector, target):
+                if name is not CellError:
+                    self.broken["agency"].add(_key(name))
+                continue
+            if _key(sector) not in sectors:
+                sectors[_key(sector)] = db.session.scalar(
+                    insert(Sector).values(name=sector).returning(Sector.id)
+                )
+            values = {"name": name, "sector_id": sectors[_key(sector)]}
+            if "compliance_target" in header:
+                values["compliance_target"] = target
+            self._upsert(existing.get(_key(name)), values, inserts, updates, result)
+        self._write(Agency, inserts, updates)
+        return result
+
+    def _upsert(self, existing, values, inserts, updates, result: FileResult) -> None:
+        if existing is None:
+            inserts.append(values)
+            result.created += 1
+        elif _changed(existing._mapping, values):
+            updates.append({"id": existing.id, **values})
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    @staticmethod
+    def _write(model, inserts: list[dict], updates: list[dict]) -> None:
+        for batch in _by_keys(inserts):
+            db.session.execute(insert(model), batch)
+        for batch in _by_keys(updates):
+            db.session.execute(update(model), batch)
+
+    # -- people.csv ------------------------------------------------------------
+    def people(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("people.csv")
+        agencies = {_key(n): i for i, n in db.session.execute(select(Agency.id, Agency.name))}
+        existing = {
+            p.email: p
+            for p in db.session.execute(
+                select(Person.id, Person.email, Person.first_name, Person.last_name,
+                       Person.agency_id, Person.job_title, Person.required_level, Person.role)
+            )
+        }
+        seen: dict[str, int] = {}
+        inserts, updates = [], []
+        for row in rows:
+            email = self.cell(row, "email", parse_email, required=True)
+            first = self.cell(row, "first_name", required=True)
+            last = self.cell(row, "last_name", required=True)
+            agency = self.cell(row, "agency", required=True)
+            level = self.cell(row, "required_level", parse_level)
+            role = self.cell(row, "role", lambda v: parse_enum(v, Role), default=Role.PRACTITIONER)
+            if email is not CellError and self.duplicate(seen, email, row, "email"):
+                continue
+            agency_id = None
+            if agency is not CellError:
+                agency_id = self.lookup("agency", "agencies.csv", agencies, agency, row, "agency", "agency")
+            if CellError in (email, first, last, agency, level, role) or agency_id is None:
+                if email is not CellError:
+                    self.broken["person"].add(email)
+                continue
+            values = {"email": email, "first_name": first, "last_name": last, "agency_id": agency_id}
+            optional = {"job_title": row.get("job_title") or None, "required_level": level, "role": role}
+            values.update({k: v for k, v in optional.items() if k in header})
+            self._upsert(existing.get(email), values, inserts, updates, result)
+        self._write(Person, inserts, updates)
+        return result
+
+    # -- courses.csv -----------------------------------------------------------
+    def courses(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("courses.csv")
+        existing = {
+            _key(c.code): c
+            for c in db.session.execute(
+                select(Course.id, Course.code, Course.title, Course.level,
+                       Course.duration_days, Course.capacity)
+            )
+        }
+        seen: dict[str, int] = {}
+        inserts, updates = [], []
+        for row in rows:
+            code = self.cell(row, "code", required=True)
+            title = self.cell(row, "title", required=True)
+            level = self.cell(row, "level", parse_level)
+            days = self.cell(row, "duration_days", lambda v: parse_int(v, 1), required=True)
+            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 1))
+            if code is not CellError and self.duplicate(seen, _key(code), row, "code"):
+                continue
+            if CellError in (code, title, level, days, capacity):
+                if code is not CellError:
+                    self.broken["course"].add(_key(code))
+                continue
+            values = {"code": code, "title": title, "duration_days": days}
+            optional = {"level": level, "capacity": capacity}
+            values.update({k: v for k, v in optional.items() if k in header})
+            self._upsert(existing.get(_key(code)), values, inserts, updates, result)
+        self._write(Course, inserts, updates)
+        return result
+
+    # -- sessions.csv ----------------------------------------------------------
+    def sessions(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("sessions.csv")
+        courses = {
+            _key(code): (cid, days)
+            for cid, code, days in db.session.execute(
+                select(Course.id, Course.code, Course.duration_days)
+            )
+        }
+        course_ids = {k: v[0] for k, v in courses.items()}
+        venues = {_key(n): i for i, n in db.session.execute(select(Venue.id, Venue.name))}
+        existing = {
+            _key(s.ref): s
+            for s in db.session.execute(
+                select(TrainingSession.id, TrainingSession.ref, TrainingSession.course_id,
+                       TrainingSession.start_on, TrainingSession.end_on,
+                       TrainingSession.venue_id, TrainingSession.capacity,
+                       TrainingSession.status)
+            )
+        }
+        seen: dict[str, int] = {}
+        inserts, updates = [], []
+        for row in rows:
+            ref = self.cell(row, "ref", required=True)
+            code = self.cell(row, "course_code", required=True)
+            start = self.cell(row, "start_date", parse_date, required=True)
+            end = self.cell(row, "end_date", parse_date)
+            venue = self.cell(row, "venue")
+            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 1), required=True)
+            status = self.cell(row, "status", lambda v: parse_enum(v, SessionStatus), required=True)
+            if ref is not CellError and self.duplicate(seen, _key(ref), row, "ref"):
+                continue
+            course = None
+            if code is not CellError:
+                course_id = self.lookup("course", "courses.csv", course_ids, code, row,
+                                        "course_code", "course")
+                course = courses.get(_key(code)) if course_id else None
+            if start is not CellError and end not in (None, CellError) and end < start:
+                self.report(row.line, "end_date",
+                            f"end_date {end.isoformat()} is before start_date {start.isoformat()}")
+                end = CellError
+            if CellError in (ref, code, start, end, capacity, status) or course is None:
+                if ref is not CellError:
+                    self.broken["session"].add(_key(ref))
+                continue
+            if end is None:
+                end = start + timedelta(days=course[1] - 1)
+            venue_id = None
+            if venue:
+                if _key(venue) not in venues:
+                    venues[_key(venue)] = db.session.scalar(
+                        insert(Venue).values(name=venue).returning(Venue.id)
+                    )
+                venue_id = venues[_key(venue)]
+            values = {"ref": ref, "course_id": course[0], "start_on": start, "end_on": end,
+                      "capacity": capacity, "status": status}
+            if "venue" in header:
+                values["venue_id"] = venue_id
+            self._upsert(existing.get(_key(ref)), values, inserts, updates, result)
+        self._write(TrainingSession, inserts, updates)
+        return result
+
+    # -- bookings.csv ----------------------------------------------------------
+    def bookings(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("bookings.csv")
+        sessions = {
+            _key(ref): (sid, status)
+            for sid, ref, status in db.session.execute(
+                select(TrainingSession.id, TrainingSession.ref, TrainingSession.status)
+            )
+        }
+        people = {
+            email: (pid, agency_id)
+            for pid, email, agency_id in db.session.execute(
+                select(Person.id, Person.email, Person.agency_id)
+            )
+        }
+        session_ids = {k: v[0] for k, v in sessions.items()}
+        person_ids = {k: v[0] for k, v in people.items()}
+        agencies = {_key(n): i for i, n in db.session.execute(select(Agency.id, Agency.name))}
+        stored: dict[tuple[int, int], list] = defaultdict(list)
+        for b in db.session.execute(
+            select(Booking.id, Booking.session_id, Booking.person_id, Booking.status,
+                   Booking.attendance, Booking.agency_id, Booking.waitlist_order)
+            .order_by(Booking.id)
+        ):
+            stored[(b.session_id, b.person_id)].append(b)
+        queue_end: dict[int, int] = dict(
+            db.session.execute(
+                select(Booking.session_id, func.max(Booking.waitlist_order))
+                .where(Booking.status == BookingStatus.WAITLISTED)
+                .group_by(Booking.session_id)
+            ).all()
+        )
+
+        # First pass: parse and resolve every row.
+        parsed = []
+        for row in rows:
+            ref = self.cell(row, "session_ref", required=True)
+            email = self.cell(row, "email", parse_email, required=True)
+            status = self.cell(row, "status", lambda v: parse_enum(v, BookingStatus), required=True)
+            attendance = self.cell(row, "attendance", lambda v: parse_enum(v, Attendance))
+            agency = self.cell(row, "agency")
+            session = person = None
+            if ref is not CellError:
+                sid = self.lookup("session", "sessions.csv", session_ids, ref, row, "session_ref", "session")
+                session = sessions.get(_key(ref)) if sid else None
+            if email is not CellError:
+                pid = self.lookup("person", "people.csv", person_ids, email, row, "email", "person")
+                person = people.get(email) if pid else None
+            agency_id = None
+            if agency:
+                agency_id = self.lookup("agency", "agencies.csv", agencies, agency, row, "agency", "agency")
+                if agency_id is None:
+                    continue
+            elif person is not None:
+                agency_id = person[1]
+                if agency_id is None:
+                    self.report(row.line, "agency",
+                                "the person has no agency: give the agency at the time of booking")
+                    continue
+            if CellError in (ref, email, status, attendance) or session is None or person is None:
+                continue
+            if attendance is not None:
+                if status is not BookingStatus.CONFIRMED:
+                    self.report(row.line, "attendance",
+                                f"attendance is only recorded on a confirmed booking, not {status.value}")
+                    continue
+                if session[1] is not SessionStatus.COMPLETED:
+                    self.report(row.line, "attendance",
+                                f"attendance is only recorded on a completed session, not {session[1].value}")
+                    continue
+            parsed.append((row, session[0], person[0], status, attendance, agency_id))
+
+        # Second pass: match the n-th row per (session, person) to the n-th
+        # stored booking, and keep at most one active booking each.
+        rows_per_pair = Counter((p[1], p[2]) for p in parsed)
+        nth: dict[tuple[int, int], int] = defaultdict(int)
+        active_line: dict[tuple[int, int], int | None] = {}
+        inserts, updates = [], []
+        for row, session_id, person_id, status, attendance, agency_id in parsed:
+            pair = (session_id, person_id)
+            index = nth[pair]
+            nth[pair] += 1
+            matches = stored.get(pair, [])
+            existing = matches[index] if index < len(matches) else None
+            if pair not in active_line:
+                # Stored bookings that no row of this file will update.
+                leftover = [b for b in matches[rows_per_pair[pair]:] if b.status in ACTIVE_STATUSES]
+                active_line[pair] = 0 if leftover else None
+            if status in ACTIVE_STATUSES:
+                if active_line[pair] is not None:
+                    where = f" (line {active_line[pair]})" if active_line[pair] else " already stored"
+                    self.report(row.line, "status",
+                                f"a second active booking for this person and session{where}")
+                    continue
+                active_line[pair] = row.line
+            values = {"session_id": session_id, "person_id": person_id, "status": status,
+                      "attendance": attendance, "agency_id": agency_id}
+            if existing is not None and not _changed(existing._mapping, values):
+                result.unchanged += 1
+                continue
+            keeps_place = (existing is not None and existing.status is BookingStatus.WAITLISTED
+                           and status is BookingStatus.WAITLISTED)
+            if status is BookingStatus.WAITLISTED and not keeps_place:
+                queue_end[session_id] = (queue_end.get(session_id) or 0) + 1
+                values["waitlist_order"] = queue_end[session_id]
+            elif status is not BookingStatus.WAITLISTED:
+                values["waitlist_order"] = None
+            values["cancelled_at"] = None if status in ACTIVE_STATUSES else utcnow()
+            if existing is None:
+                inserts.append({**values, "source": "import"})
+                result.created += 1
+            else:
+                updates.append({"id": existing.id, **values})
+                result.updated += 1
+        self._write(Booking, inserts, updates)
+        return result
+
+    # -- training_records.csv --------------------------------------------------
+    def training_records(self, rows: list[Row], header: set[str]) -> FileResult:
+        result = FileResult("training_records.csv")
+        people = dict(db.session.execute(select(Person.email, Person.id)).all())
+        stored: dict[tuple, list] = defaultdict(list)
+        for r in db.session.execute(
+            select(TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.level,
+                   TrainingRecord.completed_on, TrainingRecord.provider, TrainingRecord.title)
+            .order_by(TrainingRecord.id)
+        ):
+            stored[(r.person_id, r.level, r.completed_on)].append(r)
+        nth: dict[tuple, int] = defaultdict(int)
+        inserts, updates = [], []
+        for row in rows:
+            email = self.cell(row, "email", parse_email, required=True)
+            level = self.cell(row, "level", parse_level, required=True)
+            completed = self.cell(row, "completed_on", parse_date, required=True)
+            person_id = None
+            if email is not CellError:
+                person_id = self.lookup("person", "people.csv", people, email, row, "email", "person")
+            if CellError in (email, level, completed) or person_id is None:
+                continue
+            key = (person_id, level, completed)
+            index = nth[key]
+            nth[key] += 1
+            matches = stored.get(key, [])
+            values = {"person_id": person_id, "level": level, "completed_on": completed}
+            if "provider" in header:
+                values["provider"] = row.get("provider") or None
+            if "title" in header:
+                values["title"] = row.get("title") or None
+            self._upsert(matches[index] if index < len(matches) else None,
+                         values, inserts, updates, result)
+        for values in inserts:
+            values["source"] = "import"
+        self._write(TrainingRecord, inserts, updates)
+        return result
+
+
+def _by_keys(rows: list[dict]) -> list[list[dict]]:
+    """Split rows into batches that share the same keys (executemany needs
+    one statement shape per batch)."""
+    batches: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        batches[tuple(sorted(row))].append(row)
+    return list(batches.values())

@@ -1,0 +1,13 @@
+"""Every feature's models in one import (for Alembic and the shell)."""
+from .agencies.models import Agency, Person, Role, Sector  # noqa: F401
+from .attendance.models import TrainingRecord  # noqa: F401
+from .audit import AuditEntry  # noqa: F401
+from .bookings.models import Attendance, Booking, BookingStatus  # noqa: F401
+from .courses.models import (  # noqa: F401
+    Course,
+    Level,
+    SessionStatus,
+    TrainingSession,
+    Venue,
+    session_trainers,
+)

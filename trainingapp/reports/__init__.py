@@ -1,0 +1,1 @@
+"""The board's reports (contract section 5): queries and exports."""

@@ -1,0 +1,319 @@
+"""Every figure the board publishes, computed in SQL.
+
+Each function runs one statement (or a few), takes explicit filters, returns
+plain rows and never commits. The CLI, the web pages and the downloads all
+call these, so a figure can only be counted one way.
+
+Common rules (contract section 5): a session belongs to a period when its
+``start_on`` is in it; "run" sessions are those ``completed``; booking
+counts look only at run sessions; a booking's sector is the sector of the
+agency recorded on the booking.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, case, distinct, func, literal, select, union_all
+
+from ..agencies.models import Agency, Person, Sector
+from ..attendance.models import TrainingRecord
+from ..bookings.models import Attendance, Booking, BookingStatus
+from ..courses.models import Course, Level, SessionStatus, TrainingSession
+from ..extensions import db
+
+
+def ci_key(text: str | None) -> tuple[str, str]:
+    """Case-insensitive ordering, the same on every database."""
+    return ((text or "").casefold(), text or "")
+
+
+def _in_period(start: date | None, end: date | None):
+    conditions = []
+    if start is not None:
+        conditions.append(TrainingSession.start_on >= start)
+    if end is not None:
+        conditions.append(TrainingSession.start_on <= end)
+    return and_(True, *conditions)
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+_RUN = TrainingSession.status == SessionStatus.COMPLETED
+_CONFIRMED = Booking.status == BookingStatus.CONFIRMED
+_ATTENDED = and_(_CONFIRMED, Booking.attendance == Attendance.ATTENDED)
+
+
+# -- activity -------------------------------------------------------------------
+
+@dataclass
+class ActivityRow:
+    course_code: str
+    course_title: str
+    level: int | None
+    sessions_planned: int = 0
+    sessions_run: int = 0
+    sessions_cancelled: int = 0
+    places_offered: int = 0
+    attended: int = 0
+    partial: int = 0
+    did_not_attend: int = 0
+    late_cancelled: int = 0
+    delegates: int = 0
+
+
+def activity(start: date | None, end: date | None) -> tuple[list[ActivityRow], ActivityRow]:
+    """Per course with a session starting in the period, and a TOTAL row.
+
+    sessions_planned counts sessions of any status; sessions_run completed
+    ones; sessions_cancelled cancelled ones. places_offered sums the capacity
+    of run sessions. attended/partial/did_not_attend count confirmed bookings
+    on run sessions by register mark; late_cancelled counts late-cancelled
+    bookings on run sessions. delegates counts distinct people marked
+    attended on a run session (on TOTAL, across all courses; the other TOTAL
+    columns are sums).
+    """
+    period = _in_period(start, end)
+    per_session = (
+        select(
+            TrainingSession.course_id.label("course_id"),
+            func.count().label("planned"),
+            _count_if(_RUN).label("run"),
+            _count_if(TrainingSession.status == SessionStatus.CANCELLED).label("cancelled"),
+            func.coalesce(func.sum(case((_RUN, TrainingSession.capacity), else_=0)), 0).label("places"),
+        )
+        .where(period)
+        .group_by(TrainingSession.course_id)
+        .subquery()
+    )
+    per_booking = (
+        select(
+            TrainingSession.course_id.label("course_id"),
+            _count_if(_ATTENDED).label("attended"),
+            _count_if(and_(_CONFIRMED, Booking.attendance == Attendance.PARTIAL)).label("partial"),
+            _count_if(and_(_CONFIRMED, Booking.attendance == Attendance.DID_NOT_ATTEND)).label("dna"),
+            _count_if(Booking.status == BookingStatus.LATE_CANCELLED).label("late"),
+            func.count(distinct(case((_ATTENDED, Booking.person_id)))).label("delegates"),
+        )
+        .join(TrainingSession, Booking.session_id == TrainingSession.id)
+        .where(period, _RUN)
+        .group_by(TrainingSession.course_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            Course.code, Course.title, Course.level,
+            per_session.c.planned, per_session.c.run, per_session.c.cancelled, per_session.c.places,
+            func.coalesce(per_booking.c.attended, 0), func.coalesce(per_booking.c.partial, 0),
+            func.coalesce(per_booking.c.dna, 0), func.coalesce(per_booking.c.late, 0),
+            func.coalesce(per_booking.c.delegates, 0),
+        )
+        .join(per_session, per_session.c.course_id == Course.id)
+        .outerjoin(per_booking, per_booking.c.course_id == Course.id)
+    )
+    rows = sorted(
+        (ActivityRow(*(int(v) if i >= 3 else v for i, v in enumerate(r)))
+         for r in db.session.execute(statement)),
+        key=lambda r: ci_key(r.course_code),
+    )
+    total = ActivityRow("TOTAL", "", None)
+    for name in ("sessions_planned", "sessions_run", "sessions_cancelled", "places_offered",
+                 "attended", "partial", "did_not_attend", "late_cancelled"):
+        setattr(total, name, sum(getattr(r, name) for r in rows))
+    total.delegates = int(db.session.scalar(
+        select(func.count(distinct(Booking.person_id)))
+        .join(TrainingSession, Booking.session_id == TrainingSession.id)
+        .where(period, _RUN, _ATTENDED)
+    ))
+    return rows, total
+
+
+# -- sectors --------------------------------------------------------------------
+
+@dataclass
+class SectorRow:
+    sector: str
+    course_code: str
+    attended: int
+    partial: int
+    did_not_attend: int
+    delegates: int
+
+
+def sectors(start: date | None, end: date | None) -> list[SectorRow]:
+    """Confirmed bookings on run sessions in the period by the sector of the
+    booking's agency and course: one row per (sector, course) with a non-zero
+    count, then an ``ALL`` row per sector (sums; delegates distinct across
+    the sector's courses). Ordered by sector, course_code, ALL last."""
+    base = (
+        select(Sector.name.label("sector"))
+        .select_from(Booking)
+        .join(TrainingSession, Booking.session_id == TrainingSession.id)
+        .join(Agency, Booking.agency_id == Agency.id)
+        .join(Sector, Agency.sector_id == Sector.id)
+        .where(_in_period(start, end), _RUN, _CONFIRMED, Booking.attendance.is_not(None))
+    )
+    counts = (
+        _count_if(Booking.attendance == Attendance.ATTENDED),
+        _count_if(Booking.attendance == Attendance.PARTIAL),
+        _count_if(Booking.attendance == Attendance.DID_NOT_ATTEND),
+        func.count(distinct(case((Booking.attendance == Attendance.ATTENDED, Booking.person_id)))),
+    )
+    by_course = (
+        base.join(Course, TrainingSession.course_id == Course.id)
+        .add_columns(Course.code, literal(0).label("is_all"), *counts)
+        .group_by(Sector.id, Sector.name, Course.id, Course.code)
+    )
+    by_sector = (
+        base.add_columns(literal("ALL"), literal(1).label("is_all"), *counts)
+        .group_by(Sector.id, Sector.name)
+    )
+    rows = sorted(
+        db.session.execute(union_all(by_course, by_sector)).all(),
+        key=lambda r: (ci_key(r[0]), r[2], ci_key(r[1])),
+    )
+    return [SectorRow(r[0], r[1], *(int(v) for v in r[3:])) for r in rows]
+
+
+# -- compliance -----------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months; a day missing from the target
+    month becomes that month's last day (29 Feb 2012 + 36 months = 28 Feb
+    2015)."""
+    return day + relativedelta(months=months)
+
+
+def earliest_in_date(on: date, validity_months: int) -> date:
+    """The earliest completion date still in date on ``on``: the smallest c
+    with ``on < add_months(c, validity_months)``. Expiry is monotonic in c, so
+    the condition in SQL is simply ``completed_on >= this``."""
+    c = on - relativedelta(months=validity_months)
+    while add_months(c, validity_months) > on:
+        c -= timedelta(days=1)
+    while add_months(c, validity_months) <= on:
+        c += timedelta(days=1)
+    return c
+
+
+@dataclass
+class ComplianceRow:
+    agency: str
+    sector: str
+    level: str
+    staff_required: int
+    staff_compliant: int
+    target: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        """100 x compliant / required, one decimal, half rounded up."""
+        exact = Decimal(100 * self.staff_compliant) / Decimal(self.staff_required)
+        return exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def status(self) -> str:
+        if self.percent >= self.target:
+            return "green"
+        if self.percent >= self.target - 10:
+            return "amber"
+        return "red"
+
+
+def qualifying_records():
+    """Every record that can make a person compliant: training records, plus
+    each ``attended`` confirmed booking on a completed session of a course
+    with a level (completed on the session's last day). ``partial`` does
+    not qualify."""
+    from_bookings = (
+        select(Booking.person_id.label("person_id"), Course.level.label("level"),
+               TrainingSession.end_on.label("completed_on"))
+        .join(TrainingSession, Booking.session_id == TrainingSession.id)
+        .join(Course, TrainingSession.course_id == Course.id)
+        .where(_RUN, _ATTENDED, Course.level.is_not(None))
+    )
+    from_records = select(TrainingRecord.person_id, TrainingRecord.level, TrainingRecord.completed_on)
+    return union_all(from_records, from_bookings).subquery("records")
+
+
+def compliance(on: date, agency_id: int | None, default_target) -> list[ComplianceRow]:
+    """Per agency (the person's current agency) and required level, how many
+    staff hold a record in date on ``on`` at or above their required level,
+    then an ``ALL`` row per agency. An agency with nobody required has no
+    rows. Record expiry: completed_on + the record level's validity months;
+    a record is in date when completed_on <= on < expiry."""
+    levels = db.session.execute(select(Level.number, Level.validity_months)).all()
+    records = qualifying_records()
+    earliest = case(
+        *((records.c.level == number, earliest_in_date(on, months)) for number, months in levels),
+        else_=None,
+    )
+    best = (
+        select(records.c.person_id, func.max(records.c.level).label("best"))
+        .where(records.c.completed_on <= on, records.c.completed_on >= earliest)
+        .group_by(records.c.person_id)
+        .subquery("best")
+    )
+    statement = (
+        select(
+            Agency.name, Sector.name, Agency.compliance_target, Person.required_level,
+            func.count(Person.id),
+            _count_if(best.c.best >= Person.required_level),
+        )
+        .join(Agency, Person.agency_id == Agency.id)
+        .join(Sector, Agency.sector_id == Sector.id)
+        .outerjoin(best, best.c.person_id == Person.id)
+        .where(Person.required_level.is_not(None))
+        .group_by(Agency.id, Agency.name, Sector.name, Agency.compliance_target, Person.required_level)
+    )
+    if agency_id is not None:
+        statement = statement.where(Agency.id == agency_id)
+    default = Decimal(str(default_target))
+    rows: list[ComplianceRow] = []
+    totals: dict[str, ComplianceRow] = {}
+    for name, sector, target, level, required, compliant in db.session.execute(statement):
+        target = default if target is None else Decimal(target)
+        rows.append(ComplianceRow(name, sector, str(level), int(required), int(compliant), target))
+        total = totals.setdefault(name, ComplianceRow(name, sector, "ALL", 0, 0, target))
+        total.staff_required += int(required)
+        total.staff_compliant += int(compliant)
+    rows.extend(totals.values())
+    rows.sort(key=lambda r: (ci_key(r.agency), r.level == "ALL", r.level))
+    return rows
+
+
+# -- delegates ------------------------------------------------------------------
+
+STATUS_ORDER = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED,
+                BookingStatus.LATE_CANCELLED, BookingStatus.CANCELLED)
+
+
+def delegates(session_id: int):
+    """Every booking of one session, any status: confirmed, waitlisted (by
+    queue position 1, 2, ...), late_cancelled, cancelled; then by e-mail.
+    The agency is the one recorded on the booking."""
+    waiting = Booking.status == BookingStatus.WAITLISTED
+    position = case(
+        (waiting, func.row_number().over(
+            partition_by=Booking.status,
+            order_by=(Booking.waitlist_order, Booking.id))),
+        else_=None,
+    ).label("waitlist_position")
+    rank = case(*((Booking.status == s, i) for i, s in enumerate(STATUS_ORDER)))
+    inner = (
+        select(Person.email, Person.first_name, Person.last_name, Agency.name.label("agency"),
+               Booking.status, position, Booking.attendance, rank.label("rank"))
+        .join(Person, Booking.person_id == Person.id)
+        .join(Agency, Booking.agency_id == Agency.id)
+        .where(Booking.session_id == session_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(inner.c.email, inner.c.first_name, inner.c.last_name, inner.c.agency,
+               inner.c.status, inner.c.waitlist_position, inner.c.attendance)
+        .order_by(inner.c.rank, inner.c.waitlist_position, inner.c.email)
+    ).all()
