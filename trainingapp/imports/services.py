@@ -98,9 +98,13 @@ def import_files(sources: Mapping[str, bytes], actor_id: int | None = None) -> l
     run = _ImportRun(actor_id)
     try:
         results = run.run(sources)
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        # The checks above should leave nothing for the database to refuse;
+        # if it does, the user still gets a message, not a trace.
         db.session.rollback()
-        raise
+        current_app.logger.exception("import refused by the database")
+        run.report(1, "-", f"the database refused the import ({type(exc).__name__}); nothing was written")
+        raise ImportFailed(run.problems) from exc
     if run.problems:
         db.session.rollback()
         raise ImportFailed(run.problems)
@@ -249,10 +253,12 @@ class _ImportRun:
 
     @staticmethod
     def _write(model, inserts: list[dict], updates: list[dict]) -> None:
-        for batch in _by_keys(inserts):
-            db.session.execute(insert(model), batch)
+        # Updates first, so a stored booking that stops being active frees
+        # the (session, person) slot before a new active one is inserted.
         for batch in _by_keys(updates):
             db.session.execute(update(model), batch)
+        for batch in _by_keys(inserts):
+            db.session.execute(insert(model), batch)
 
     # -- people.csv ------------------------------------------------------------
     def people(self, rows: list[Row], header: set[str]) -> FileResult:
@@ -497,6 +503,9 @@ class _ImportRun:
             else:
                 updates.append({"id": existing.id, **values})
                 result.updated += 1
+        # Deactivate before activating: the one-active-booking index is
+        # checked row by row.
+        updates.sort(key=lambda values: values["status"] in ACTIVE_STATUSES)
         self._write(Booking, inserts, updates)
         return result
 
