@@ -11,3 +11,4 @@ from .courses.models import (  # noqa: F401
     Venue,
     session_trainers,
 )
+from .mail.models import OutboxMessage  # noqa: F401

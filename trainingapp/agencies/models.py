@@ -88,6 +88,9 @@ class Person(db.Model):
     required_level: Mapped[Optional[int]] = mapped_column(ForeignKey("levels.number"))
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.PRACTITIONER)
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    # Part of the login cookie's identity: changing it (logout, password
+    # change, deactivation) ends every session of this person at once.
+    session_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
