@@ -20,12 +20,19 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from trainingapp import create_app
-from trainingapp.extensions import db
+from trainingapp.extensions import db, limiter
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "HTTPS_ONLY": False,
+    "SERVER_NAME": "localhost",
+    "MAIL_BACKEND": "console",
+}
 
 
 def _upgrade(uri: str) -> None:
@@ -98,6 +105,8 @@ def app(backend, request, tmp_path):
     else:
         uri = request.getfixturevalue("postgres_url")
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        limiter.reset()
     yield app
     with app.app_context():
         db.session.remove()

@@ -14,6 +14,17 @@ from trainingapp.courses.models import Course, SessionStatus, TrainingSession
 from trainingapp.extensions import db
 
 _seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """One scrypt hash of PASSWORD for the whole run (hashing is slow on purpose)."""
+    if not _PASSWORD_HASH:
+        from trainingapp.accounts.services import hash_password
+
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    return _PASSWORD_HASH[0]
 
 
 def make_sector(name: str = "Health") -> Sector:
@@ -100,3 +111,24 @@ def make_record(person: Person, level: int, completed_on: date, **kwargs) -> Tra
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def make_user(role: Role = Role.PRACTITIONER, agency: Agency | None = None, **kwargs) -> Person:
+    """A person who can sign in with PASSWORD."""
+    import secrets
+
+    from trainingapp.types import utcnow
+
+    person = make_person(agency, role=role, **kwargs)
+    person.password_hash = password_hash()
+    person.email_confirmed_at = utcnow()
+    person.session_token = secrets.token_urlsafe(16)
+    db.session.flush()
+    return person
+
+
+def login_as(client, person: Person) -> None:
+    """Sign in without the form (the login journey has tests of its own)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = person.session_token
+        session["_fresh"] = True

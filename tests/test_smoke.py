@@ -8,6 +8,6 @@ def test_migrated_schema_has_the_three_levels(ctx):
 
 
 def test_programme_page_lists_nothing_on_an_empty_database(client):
-    response = client.get("/")
+    response = client.get("/sessions")
     assert response.status_code == 200
     assert b"No sessions are scheduled yet." in response.data

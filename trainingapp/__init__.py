@@ -1,18 +1,26 @@
 """trainingapp: a safeguarding children board's inter-agency training programme."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from . import config
 from .database import configure_engine
-from .extensions import db, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
     register_extensions(app)
+    register_security(app)
+    register_templates(app)
     register_blueprints(app)
+    register_errors(app)
     register_cli(app)
     return app
 
@@ -21,24 +29,104 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     from . import models  # noqa: F401  (every table known to Alembic)
 
-    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
     with app.app_context():
         configure_engine(db.engine)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .agencies.models import Person
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        """Every request re-reads the person, so a removed role or a
+        deactivated account takes effect on the next request."""
+        person = db.session.scalar(db.select(Person).where(Person.session_token == token))
+        return person if person is not None and person.can_log_in else None
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response, with a nonce-based CSP and no
+    inline script anywhere. HTTPS-only settings (HSTS, Secure cookies,
+    redirects to https) apply unless HTTPS_ONLY is switched off (make run
+    and the tests do that for plain http on loopback)."""
+    from .access import enforce_access
+
+    https = app.config["HTTPS_ONLY"]
+    talisman.init_app(
+        app,
+        force_https=https,
+        strict_transport_security=https,
+        session_cookie_secure=https,
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "connect-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        content_security_policy_nonce_in=["script-src"],
+        permissions_policy={"browsing-topics": "()", "camera": "()", "microphone": "()",
+                            "geolocation": "()"},
+    )
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def no_store_for_signed_in(response):
+        from flask_login import current_user
+
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_templates(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from .main.navigation import navigation
+
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("trainingapp"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    WTFormsHelpers(app)
+    app.jinja_env.globals["navigation"] = navigation
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .main import bp as main_bp
     from .programme import bp as programme_bp
 
-    app.register_blueprint(programme_bp)
+    for bp in (main_bp, accounts_bp, admin_bp, programme_bp):
+        app.register_blueprint(bp)
+
+
+def register_errors(app: Flask) -> None:
+    from . import errors
+
+    errors.register(app)
 
 
 def register_cli(app: Flask) -> None:
     from .cli import register
 
     register(app)
-
-
-def _migrations_dir():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "migrations"

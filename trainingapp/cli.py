@@ -23,6 +23,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(report)
     app.cli.add_command(demo_data)
     app.cli.add_command(set_password)
+    app.cli.add_command(routes_table)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(send_test_mail)
 
 
 @click.command("import-data")
@@ -154,3 +157,53 @@ def set_password(emails: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from None
     for email in changed:
         click.echo(f"Password set for {email}")
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep delivering until stopped (a worker).")
+@click.option("--interval", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="Seconds between runs with --loop.")
+def send_mail(loop: bool, interval: float) -> None:
+    """Deliver the outbox's due messages (for cron, or --loop for a worker)."""
+    import time
+
+    from .extensions import db
+    from .mail.services import deliver_due
+
+    batch = 100
+    if not loop:
+        sent, failed = deliver_due(limit=batch)
+        click.echo(f"{sent} sent, {failed} failed")
+        return
+    while True:
+        sent = failed = 0
+        try:
+            sent, failed = deliver_due(limit=batch)
+        except Exception:  # noqa: BLE001 - a worker outlives a database hiccup
+            db.session.rollback()
+            current_app.logger.exception("send-mail run failed")
+        if sent or failed:
+            click.echo(f"{sent} sent, {failed} failed")
+        db.session.remove()
+        if sent + failed < batch:  # otherwise more may be waiting: go on at once
+            time.sleep(interval)
+
+
+@click.command("send-test-mail")
+@click.argument("address")
+def send_test_mail(address: str) -> None:
+    """Send a test message to ADDRESS now, to check the mail settings."""
+    from .mail.services import send_test_message
+
+    message = send_test_message(address)
+    if message.sent_at is None:
+        raise click.ClickException(f"not sent ({message.last_error}); send-mail will retry it")
+    click.echo(f"Test message sent to {message.to_address}")
+
+
+@click.command("routes-table")
+def routes_table() -> None:
+    """Print the table of every route and who may use it (docs/routes.md)."""
+    from .access import render_access_table
+
+    click.echo(render_access_table(current_app), nl=False)

@@ -15,9 +15,38 @@ class Defaults:
     IMPORT_MAX_BYTES = 100 * 1024 * 1024
     IMPORT_MAX_ROWS = 1_000_000
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    CONTACT_EMAIL = "training@example.org"
+    CONTACT_PHONE = ""
+    # HSTS, Secure cookies and redirects to https. On by default so a
+    # deployment is safe unless told otherwise; `make run` turns it off for
+    # plain http on 127.0.0.1.
+    HTTPS_ONLY = True
+    # Failed sign-ins allowed per account; counted across all workers when
+    # REDIS_URL is set (contract: at most 10 in 5 minutes).
+    LOGIN_FAILURE_LIMIT = "10 per 5 minutes"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    # Outgoing mail (trainingapp/mail). MAIL_BACKEND "console" prints each
+    # message instead of sending it (development).
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "training@localhost"  # e.g. "Safeguarding Training <training@example.org>"
+    MAIL_TIMEOUT = 10  # seconds, per SMTP operation
+    MAIL_MAX_ATTEMPTS = 8  # then the message is marked failed
 
 
-ENV_SETTINGS = ("SECRET_KEY", "BOARD_NAME")
+ENV_SETTINGS = ("SECRET_KEY", "BOARD_NAME", "CONTACT_EMAIL", "CONTACT_PHONE", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME",
+                "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
+ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS")
+ENV_BOOL_SETTINGS = ("MAIL_USE_TLS", "HTTPS_ONLY")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def load(app, test_config: dict | None) -> None:
@@ -26,6 +55,11 @@ def load(app, test_config: dict | None) -> None:
     for name in ENV_SETTINGS:
         if os.environ.get(name):
             app.config[name] = os.environ[name]
+    for name in ENV_INT_SETTINGS + ENV_BOOL_SETTINGS:
+        if os.environ.get(name):
+            app.config[name] = _typed_env(name, os.environ[name])
+    if os.environ.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if test_config:
@@ -36,6 +70,22 @@ def load(app, test_config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _typed_env(name: str, value: str) -> int | bool:
+    """An environment variable read as a whole number or a yes/no flag;
+    a typo stops the app at start rather than being read as a default."""
+    value = value.strip()
+    if name in ENV_INT_SETTINGS:
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -3,8 +3,13 @@
 Keeping them here (not in ``__init__``) lets every feature import ``db``
 without circular imports.
 """
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -25,3 +30,10 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+# Storage is chosen in create_app: Redis when REDIS_URL is set (limits hold
+# across every worker), otherwise in-process memory.
+limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()

@@ -1,1 +1,7 @@
-"""Accounts: passwords, roles and (later) login, registration and resets."""
+"""Accounts: sign in and out, registration, e-mail confirmation, password
+reset and change, and the person's own details."""
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+from . import views  # noqa: E402,F401

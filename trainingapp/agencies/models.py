@@ -101,6 +101,18 @@ class Person(db.Model):
         secondary="session_trainers", back_populates="trainers"
     )
 
+    # Flask-Login's user interface. The cookie carries the session token, not
+    # the id, so rotating the token signs the person out everywhere.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def can_log_in(self) -> bool:
+        return bool(self.is_active and self.password_hash and self.email_confirmed_at)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"

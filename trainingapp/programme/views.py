@@ -4,12 +4,14 @@ from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..access import public
 from ..courses.models import SessionStatus, TrainingSession
 from ..extensions import db
 from . import bp
 
 
-@bp.get("/")
+@bp.get("/sessions")
+@public
 def index():
     """The programme: sessions from today on, soonest first."""
     sessions = db.session.scalars(

@@ -1,0 +1,6 @@
+"""Administration: people, their roles, agencies and accounts."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,38 @@
+"""The service navigation: the same few links for everyone in a role."""
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from ..agencies.models import Role
+
+# (label, endpoint, roles that see it; None = everyone logged in, "anonymous" = visitors)
+ITEMS: tuple[tuple[str, str, object], ...] = (
+    ("Home", "main.home", "all"),
+    ("Courses", "programme.index", "all"),
+    ("People", "admin.people", (Role.ADMIN,)),
+    ("Your account", "accounts.profile", None),
+    ("Sign out", "accounts.logout_confirm", None),
+    ("Create an account", "accounts.register", "anonymous"),
+    ("Sign in", "accounts.login", "anonymous"),
+)
+
+
+def _visible(who) -> bool:
+    if who == "all":
+        return True
+    if who == "anonymous":
+        return not current_user.is_authenticated
+    if not current_user.is_authenticated:
+        return False
+    return who is None or current_user.role in who
+
+
+def navigation() -> list[dict]:
+    items = []
+    for label, endpoint, who in ITEMS:
+        if _visible(who):
+            href = url_for(endpoint)
+            items.append({"href": href, "text": label,
+                          "active": request.endpoint == endpoint})
+    return items
