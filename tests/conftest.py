@@ -16,11 +16,28 @@ import shutil
 import uuid
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from trainingapp import create_app
 from trainingapp.extensions import db, limiter
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    When a test holds an app context open (the ``ctx`` fixture), Flask runs
+    the client's requests inside it, so ``g`` (where Flask-Login caches the
+    signed-in user, Flask-WTF its token, Flask-Limiter its state) would leak
+    from one request into the next. In production every request has its own.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -105,6 +122,7 @@ def app(backend, request, tmp_path):
     else:
         uri = request.getfixturevalue("postgres_url")
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         limiter.reset()
     yield app

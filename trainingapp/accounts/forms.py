@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from .services import password_problem
 
@@ -24,7 +24,7 @@ def _new_password_check(form, field):
                                getattr(getattr(form, "first_name", None), "data", "") or "",
                                getattr(getattr(form, "last_name", None), "data", "") or "")
     if problem:
-        raise ValueError(problem)
+        raise ValidationError(problem)
 
 
 class NewPasswordMixin:

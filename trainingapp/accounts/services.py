@@ -45,7 +45,7 @@ def password_problem(password: str, *user_inputs: str) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
     inputs = [part for value in user_inputs if value for part in value.replace("@", " ").split()]
-    if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+    if zxcvbn(password[:72], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         return ("Password is too common or easy to guess: try three or four random words "
                 "together")
     return None
