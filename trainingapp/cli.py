@@ -136,10 +136,19 @@ def demo_data(if_empty: bool) -> None:
     if not demo.database_is_empty():
         if if_empty:
             click.echo("The database already holds data: demo data not loaded.")
+            accounts = demo.demo_accounts()
+            if accounts:
+                click.echo("Demo accounts (passwords were printed when the demo was loaded; "
+                           "set new ones with `flask --app wsgi set-password EMAIL`):")
+                for role, email in accounts:
+                    click.echo(f"  {role:<15} {email}")
             return
         raise click.ClickException("the database already holds data; demo data needs an empty one")
-    accounts = demo.load()
-    click.echo("Demo data loaded. Demo accounts:")
+    try:
+        accounts = demo.load()
+    except demo.DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Demo data loaded. Demo accounts (sign in at http://127.0.0.1:5000/login):")
     for role, email, password in accounts:
         click.echo(f"  {role:<15} {email:<40} {password}")
 

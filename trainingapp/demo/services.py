@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 
 from .. import audit
-from ..accounts.services import hash_password
+from ..accounts.services import hash_password, password_problem
 from ..agencies.models import Agency, Person
 from ..attendance.models import TrainingRecord
 from ..bookings.models import Booking, BookingStatus
@@ -64,7 +64,20 @@ def load() -> list[tuple[str, str, str]]:
 
 def _passwords() -> dict[str, str]:
     fixed = os.environ.get("DEMO_PASSWORD")
+    if fixed:
+        problem = password_problem(fixed)
+        if problem:
+            raise DemoError(f"DEMO_PASSWORD is refused: {problem}")
     return {role: fixed or secrets.token_urlsafe(16) for role in ROLES}
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(role, e-mail) of the demo accounts already in the database."""
+    people = db.session.execute(
+        select(Person.role, Person.email).where(Person.email.like(f"%@{data.DEMO_DOMAIN}"))
+    ).all()
+    order = {role: i for i, role in enumerate(ROLES)}
+    return sorted(((r.value, e) for r, e in people), key=lambda a: order.get(a[0], 99))
 
 
 # -- the import files ------------------------------------------------------------
