@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -80,6 +80,9 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    promoted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     session: Mapped[TrainingSession] = relationship(back_populates="bookings")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
@@ -89,3 +92,55 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class RequestStatus(enum.Enum):
+    """A staff member's request for a place, where their agency approves
+    bookings. A pending request holds no place."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+_PENDING_SQL = "status = 'pending'"
+
+
+class BookingRequest(db.Model):
+    """A request waiting for the agency manager's decision. Approving books
+    exactly like a new booking (a place, or the waiting list, at that
+    moment); requests expire when the session's booking closes."""
+
+    __tablename__ = "booking_requests"
+    __table_args__ = (
+        Index(
+            "uq_booking_requests_pending_person",
+            "session_id",
+            "person_id",
+            unique=True,
+            sqlite_where=db.text(_PENDING_SQL),
+            postgresql_where=db.text(_PENDING_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus),
+                                                  default=RequestStatus.PENDING)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
+    booking_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bookings.id"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    session: Mapped[TrainingSession] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    agency: Mapped[Agency] = relationship()
+    requested_by: Mapped[Optional[Person]] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Optional[Person]] = relationship(foreign_keys=[decided_by_id])
+    booking: Mapped[Optional[Booking]] = relationship()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, func
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,9 +54,17 @@ class Course(db.Model):
     learning_hours: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
     capacity: Mapped[Optional[int]]
     description: Mapped[Optional[str]] = mapped_column(Text)
+    # Who the course is for, and what delegates will be able to do after it.
+    audience: Mapped[Optional[str]] = mapped_column(Text)
+    learning_outcomes: Mapped[Optional[str]] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     sessions: Mapped[list[TrainingSession]] = relationship(back_populates="course")
+    prerequisites: Mapped[list[Course]] = relationship(
+        secondary="course_prerequisites",
+        primaryjoin="Course.id == course_prerequisites.c.course_id",
+        secondaryjoin="Course.id == course_prerequisites.c.prerequisite_id",
+    )
 
     def __repr__(self) -> str:
         return f"<Course {self.code!r}>"
@@ -81,6 +89,13 @@ class SessionStatus(enum.Enum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
 
+
+course_prerequisites = Table(
+    "course_prerequisites",
+    db.metadata,
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("prerequisite_id", ForeignKey("courses.id"), primary_key=True),
+)
 
 session_trainers = Table(
     "session_trainers",
@@ -115,7 +130,18 @@ class TrainingSession(db.Model):
     )
     cancellation_cutoff_on: Mapped[Optional[date]]
     is_waitlist_open: Mapped[bool] = mapped_column(default=True)
+    # Booking window; blank means open from scheduling until the cut-off.
+    booking_opens_on: Mapped[Optional[date]]
+    booking_closes_on: Mapped[Optional[date]]
+    # At most this many confirmed places per agency (a multi-agency mix).
+    agency_cap: Mapped[Optional[int]]
+    # An online session: the meeting link is shown to confirmed delegates only.
+    online_url: Mapped[Optional[str]] = mapped_column(String(500))
+    joining_instructions: Mapped[Optional[str]] = mapped_column(Text)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="sessions")
     venue: Mapped[Optional[Venue]] = relationship()
@@ -123,6 +149,9 @@ class TrainingSession(db.Model):
         secondary=session_trainers, back_populates="delivers"
     )
     bookings: Mapped[list[Booking]] = relationship(back_populates="session")
+    days: Mapped[list[SessionDay]] = relationship(
+        back_populates="session", order_by="SessionDay.day_on", cascade="all, delete-orphan"
+    )
 
     @property
     def cutoff_on(self) -> date:
@@ -133,3 +162,22 @@ class TrainingSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrainingSession {self.ref!r}>"
+
+
+class SessionDay(db.Model):
+    """One day of a session, with its times (UK local). A two-day course may
+    run on days that are not consecutive. Imported history may have no day
+    rows: then the session simply runs from ``start_on`` to ``end_on``."""
+
+    __tablename__ = "session_days"
+    __table_args__ = (UniqueConstraint("session_id", "day_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
+    day_on: Mapped[date] = mapped_column(index=True)
+    starts_at: Mapped[time]
+    ends_at: Mapped[time]
+
+    session: Mapped[TrainingSession] = relationship(back_populates="days")
