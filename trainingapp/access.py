@@ -83,16 +83,15 @@ def check_agency(agency_id: int | None) -> None:
     if current_user.role in (Role.ADMIN, Role.COORDINATOR):
         return
     if agency_id is None or agency_id != current_user.agency_id:
-        deny(404, agency_id=agency_id)
+        deny(404, requested_agency_id=agency_id)
 
 
 def deny(code: int, **details) -> None:
     """Refuse the request, and record who tried what."""
     if current_user.is_authenticated:
-        audit.record("access_denied", actor_id=current_user.id,
-                     agency_id=current_user.agency_id, path=request.path,
-                     method=request.method, code=code, **details)
-        db.session.commit()
+        audit.record_alone("access_denied", actor_id=current_user.id,
+                           agency_id=current_user.agency_id, path=request.path,
+                           method=request.method, code=code, **details)
     abort(code)
 
 

@@ -48,3 +48,13 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_alone(action: str, **kwargs: Any) -> None:
+    """Record an entry in a transaction of its own, even inside a request
+    that only reads (a refused request, a download). The read transaction
+    ends first: on SQLite a GET reads in a deferred transaction, which must
+    not turn into a writer half-way (see trainingapp/database.py)."""
+    db.session.rollback()
+    record(action, **kwargs)
+    db.session.commit()

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(set_password)
     app.cli.add_command(routes_table)
+    app.cli.add_command(send_reminders)
     app.cli.add_command(send_mail)
     app.cli.add_command(send_test_mail)
 
@@ -216,3 +217,22 @@ def routes_table() -> None:
     from .access import render_access_table
 
     click.echo(render_access_table(current_app), nl=False)
+
+
+@click.command("send-reminders")
+@click.option("--days", type=int, default=None,
+              help="Remind delegates of sessions starting within this many days "
+                   "(default: config REMINDER_DAYS).")
+def send_reminders(days: int | None) -> None:
+    """Queue reminder e-mails and expire booking requests that can no longer
+    be approved; safe to run twice. Then run send-mail."""
+    from .bookings.approvals import expire_requests
+    from .bookings.services import send_reminders as queue_reminders
+    from .mail.services import send_after_commit
+
+    queued = queue_reminders(days if days is not None else current_app.config["REMINDER_DAYS"])
+    sent, failed = send_after_commit()
+    click.echo(f"{queued} reminders queued, {sent} sent, {failed} failed")
+    expired = expire_requests()
+    send_after_commit()
+    click.echo(f"{expired} booking requests expired")

@@ -40,11 +40,16 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "training@localhost"  # e.g. "Safeguarding Training <training@example.org>"
     MAIL_TIMEOUT = 10  # seconds, per SMTP operation
     MAIL_MAX_ATTEMPTS = 8  # then the message is marked failed
+    # Bookings lock the session row (PostgreSQL) / BEGIN IMMEDIATE (SQLite).
+    # Never switch this off outside the race test's control run.
+    BOOKING_LOCKS = True
+    # Reminders go this many days before a session (flask send-reminders).
+    REMINDER_DAYS = 3
 
 
 ENV_SETTINGS = ("SECRET_KEY", "BOARD_NAME", "CONTACT_EMAIL", "CONTACT_PHONE", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME",
                 "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
-ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS")
+ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "REMINDER_DAYS")
 ENV_BOOL_SETTINGS = ("MAIL_USE_TLS", "HTTPS_ONLY")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -58,6 +63,10 @@ def load(app, test_config: dict | None) -> None:
     for name in ENV_INT_SETTINGS + ENV_BOOL_SETTINGS:
         if os.environ.get(name):
             app.config[name] = _typed_env(name, os.environ[name])
+    if os.environ.get("UNSAFE_DISABLE_BOOKING_LOCK_FOR_TESTS") == "1":
+        # Test-only: the race test's control run proves it can see a race.
+        app.config["BOOKING_LOCKS"] = False
+        app.config["BOOKING_RACE_DELAY"] = float(os.environ.get("BOOKING_RACE_DELAY", "0.2"))
     if os.environ.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     if os.environ.get("DATABASE_URL"):

@@ -11,10 +11,19 @@ handling off and begin every transaction with ``BEGIN IMMEDIATE``, which takes
 the write lock up front and waits politely (busy timeout) for it.
 This is SQLAlchemy's documented pysqlite recipe.
 
+Requests that only read (GET and HEAD, which never change data here) begin
+a plain deferred transaction instead: a reader in WAL mode takes no lock,
+so rendering a long page never holds up a booking in another worker. A
+read transaction that must write after all (the audit entry of a refused
+request) ends its read first, see ``access.deny``.
+
 On PostgreSQL the booking service locks the session row instead.
 """
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -37,4 +46,7 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if has_request_context() and request.method in READ_ONLY_METHODS:
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

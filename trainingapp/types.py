@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 
@@ -46,3 +47,11 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+UK = ZoneInfo("Europe/London")
+
+
+def uk_today():
+    """Today's date in the UK, where every session happens."""
+    return datetime.now(UK).date()

@@ -1,1 +1,8 @@
-"""Booking places, waiting lists and cancellations."""
+"""Booking places, waiting lists and cancellations (views.py, services.py);
+agency managers' approvals, staff bookings and substitutions
+(agency_views.py, approvals.py, staff.py, notices.py)."""
+from flask import Blueprint
+
+bp = Blueprint("bookings", __name__)
+
+from . import agency_views, views  # noqa: E402,F401
