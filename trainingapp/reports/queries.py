@@ -16,12 +16,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, distinct, func, literal, select, union_all
+from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from ..agencies.models import Agency, Person, Sector
+from ..agencies.models import Agency, Person, Role, Sector
 from ..attendance.models import TrainingRecord
 from ..bookings.models import Attendance, Booking, BookingStatus
-from ..courses.models import Course, Level, SessionStatus, TrainingSession
+from ..courses.models import Course, Level, SessionDay, SessionStatus, TrainingSession, session_trainers
 from ..extensions import db
 
 
@@ -316,4 +318,122 @@ def delegates(session_id: int):
         select(inner.c.email, inner.c.first_name, inner.c.last_name, inner.c.agency,
                inner.c.status, inner.c.waitlist_position, inner.c.attendance)
         .order_by(inner.c.rank, inner.c.waitlist_position, inner.c.email)
+    ).all()
+
+
+# -- the programme (coordinator's view) -------------------------------------------
+
+class day_span(FunctionElement):
+    """``end - start + 1`` in days, for two date columns, on every database."""
+
+    type = Integer()
+    name = "day_span"
+    inherit_cache = True
+
+
+@compiles(day_span, "sqlite")
+def _day_span_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST(julianday({end}) - julianday({start}) AS INTEGER) + 1)"
+
+
+@compiles(day_span)
+def _day_span_default(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({end}) - ({start}) + 1)"  # PostgreSQL: date - date is a whole number of days
+
+
+def session_days():
+    """Subquery (session_id, days): how many training days each session
+    runs. Its SessionDay rows when it has any, else every day from start_on
+    to end_on (imported history has no day rows)."""
+    day_rows = (select(SessionDay.session_id, func.count().label("n"))
+                .group_by(SessionDay.session_id).subquery("day_rows"))
+    return (
+        select(TrainingSession.id.label("session_id"),
+               func.coalesce(day_rows.c.n, day_span(TrainingSession.start_on,
+                                                    TrainingSession.end_on)).label("days"))
+        .outerjoin(day_rows, day_rows.c.session_id == TrainingSession.id)
+        .subquery("session_days")
+    )
+
+
+def programme(start: date | None, end: date | None):
+    """Every session starting in the period, any status, soonest first:
+    id, ref, start_on, end_on, status, capacity, course code and title,
+    confirmed (bookings now confirmed) and waiting (now waitlisted). One
+    statement; the page adds up its own totals from these rows."""
+    counts = (
+        select(Booking.session_id,
+               _count_if(Booking.status == BookingStatus.CONFIRMED).label("confirmed"),
+               _count_if(Booking.status == BookingStatus.WAITLISTED).label("waiting"))
+        .where(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)))
+        .group_by(Booking.session_id)
+        .subquery("counts")
+    )
+    return db.session.execute(
+        select(TrainingSession.id, TrainingSession.ref, TrainingSession.start_on,
+               TrainingSession.end_on, TrainingSession.status, TrainingSession.capacity,
+               Course.code.label("course_code"), Course.title.label("course_title"),
+               func.coalesce(counts.c.confirmed, 0).label("confirmed"),
+               func.coalesce(counts.c.waiting, 0).label("waiting"))
+        .join(Course, TrainingSession.course_id == Course.id)
+        .outerjoin(counts, counts.c.session_id == TrainingSession.id)
+        .where(_in_period(start, end))
+        .order_by(TrainingSession.start_on, TrainingSession.ref)
+    ).all()
+
+
+def trainer_days(start: date | None, end: date | None):
+    """The training pool: everyone with the trainer role, and anyone else who
+    delivered a run session in the period, with their current agency, the
+    number of run (completed) sessions starting in the period they were a
+    trainer on, and the training days of those sessions (``session_days``).
+    Ordered by last name, first name."""
+    days = session_days()
+    delivered = (
+        select(session_trainers.c.person_id,
+               func.count().label("sessions"),
+               cast(func.sum(days.c.days), Integer).label("days"))
+        .join(TrainingSession, TrainingSession.id == session_trainers.c.session_id)
+        .join(days, days.c.session_id == TrainingSession.id)
+        .where(_in_period(start, end), _RUN)
+        .group_by(session_trainers.c.person_id)
+        .subquery("delivered")
+    )
+    return db.session.execute(
+        select(Person.id, Person.first_name, Person.last_name, Person.email,
+               Agency.name.label("agency"),
+               func.coalesce(delivered.c.sessions, 0).label("sessions"),
+               func.coalesce(delivered.c.days, 0).label("days"))
+        .outerjoin(Agency, Person.agency_id == Agency.id)
+        .outerjoin(delivered, delivered.c.person_id == Person.id)
+        .where((Person.role == Role.TRAINER) | delivered.c.person_id.is_not(None))
+        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+    ).all()
+
+
+def in_kind_days(start: date | None, end: date | None):
+    """Each agency's in-kind contribution: the training days its trainers
+    delivered on run (completed) sessions starting in the period. A session
+    of 2 days with two trainers from the same agency counts 4 days for it.
+    Days per session as in ``session_days``; the agency is the trainer's
+    current one (trainers without an agency come under a blank name).
+    Columns: agency_id, agency, trainers (distinct people), sessions
+    (distinct), days. Agencies with nothing delivered have no row; ordered
+    by agency name."""
+    days = session_days()
+    return db.session.execute(
+        select(Agency.id.label("agency_id"), Agency.name.label("agency"),
+               func.count(distinct(session_trainers.c.person_id)).label("trainers"),
+               func.count(distinct(TrainingSession.id)).label("sessions"),
+               cast(func.sum(days.c.days), Integer).label("days"))
+        .select_from(session_trainers)
+        .join(TrainingSession, TrainingSession.id == session_trainers.c.session_id)
+        .join(days, days.c.session_id == TrainingSession.id)
+        .join(Person, Person.id == session_trainers.c.person_id)
+        .outerjoin(Agency, Person.agency_id == Agency.id)
+        .where(_in_period(start, end), _RUN)
+        .group_by(Agency.id, Agency.name)
+        .order_by(func.lower(Agency.name))
     ).all()
