@@ -14,6 +14,10 @@ is that step's alone:
 3. ``import again``: the same files again (must report 0 created, 0 updated).
 4. the reports: activity and sectors for one financial year and for all
    time, compliance on one date, delegates for one busy session.
+5. ``programme page``: ``GET /sessions`` with 2,000 upcoming sessions from
+   20 concurrent clients against ``gunicorn -w 2``, on a database of its
+   own (``benchmarks.programme_page``); "wall s" is the p95 latency, and the
+   output column gives p50, p95 and max.
 
 Each child process runs the real CLI command (the click command, in-process,
 with its output captured) and measures the command's wall time and the
@@ -21,7 +25,8 @@ process's peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``).
 "wall s" is the command itself; "process s" adds interpreter start-up and
 app creation, as seen when typing ``flask --app wsgi ...``.
 
-Targets (a 2-core machine): import <= 60 s, each report <= 1 s, peak memory
+Targets (a 2-core machine): import <= 60 s, each report <= 1 s, programme
+page p95 <= 1 s (the load generator shares the machine), peak memory
 <= 500 MB. A missed target is printed as FAIL; the exit status is non-zero
 only when a step crashed, because benchmarks inform rather than test.
 """
@@ -41,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import generate
+from . import generate, programme_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "bench-data"
@@ -52,6 +57,7 @@ RESULT_MARK = "BENCH-RESULT "
 
 IMPORT_TARGET_S = 60.0
 REPORT_TARGET_S = 1.0
+PAGE_TARGET_S = 1.0  # p95 of GET /sessions under 20 concurrent clients
 MEMORY_TARGET_MB = 500.0
 
 
@@ -264,6 +270,26 @@ def run_backend(backend: str, steps: list[Step], log) -> list[Measure]:
         admin.dispose()
 
 
+def measure_programme_page(backend: str, log) -> Measure:
+    """Step 5: the public programme page under concurrent load."""
+    m = Measure(f"programme page, {programme_page.CLIENTS} clients (p95)", backend,
+                target_s=PAGE_TARGET_S)
+    try:
+        result = programme_page.run(backend, PG_ADMIN_URL, log)
+    except Exception as exc:  # noqa: BLE001 - reported as this step's error
+        m.error = f"{type(exc).__name__}: {exc}"[-2000:]
+        log(f"  {m.step:<34} ERROR\n{m.error}")
+        return m
+    if result["failed"] or result["p95"] is None:
+        m.error = f"{result['failed']} of {result['requests']} requests did not answer 200"
+    else:
+        m.wall, m.peak_mb = result["p95"], result["peak_mb"]
+        m.walls = [result["p50"], result["p95"], result["max"]]
+        m.note = programme_page.summary(result)
+    log(f"  {m.step:<34} {m.note or m.error}  {m.verdict}")
+    return m
+
+
 def table(measures: list[Measure]) -> str:
     header = ("step", "backend", "wall s", "process s", "peak MB", "target", "result", "output")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -314,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         log(f"Backend {backend}:")
         measures.extend(run_backend(backend, steps, log))
+        measures.append(measure_programme_page(backend, log))
 
     print(f"\nBenchmark {date.today().isoformat()}, scale {args.scale:g}, seed {args.seed}, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average "

@@ -113,11 +113,14 @@ def register_templates(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .bookings import bp as bookings_bp
     from .main import bp as main_bp
     from .programme import bp as programme_bp
+    from .scheduling import bp as scheduling_bp
 
-    for bp in (main_bp, accounts_bp, admin_bp, programme_bp):
+    for bp in (main_bp, accounts_bp, admin_bp, programme_bp, bookings_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(scheduling_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,24 +1,77 @@
-from datetime import date
+"""The public programme (contract section 3): the list of upcoming
+sessions, one session with its book button, the iCalendar feed; and the
+sessions a trainer delivers."""
+from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user
 
-from ..access import public
-from ..courses.models import SessionStatus, TrainingSession
+from ..access import public, roles
+from ..agencies.models import Role
+from ..bookings.forms import BookForm
+from ..bookings.services import booking_closes_on, places
 from ..extensions import db
-from . import bp
+from ..types import uk_today
+from . import bp, queries
+from .actions import booking_action
+from .calendar import programme_ics
 
 
 @bp.get("/sessions")
 @public
 def index():
-    """The programme: sessions from today on, soonest first."""
-    sessions = db.session.scalars(
-        select(TrainingSession)
-        .options(joinedload(TrainingSession.course), joinedload(TrainingSession.venue))
-        .where(TrainingSession.start_on >= date.today(),
-               TrainingSession.status == SessionStatus.SCHEDULED)
-        .order_by(TrainingSession.start_on, TrainingSession.ref)
-    ).all()
-    return render_template("programme/index.html", sessions=sessions)
+    """Upcoming scheduled sessions, soonest first, filtered and paged, in a
+    fixed number of SQL statements (tests/test_programme.py pins it)."""
+    today = uk_today()
+    filters = queries.Filters.from_args(request.args)
+    page_number = request.args.get("page", "1")
+    page = queries.programme_page(filters, int(page_number) if page_number.isdigit() else 1, today)
+    choices = queries.filter_choices(today)
+    return render_template("programme/index.html", page=page, filters=filters, choices=choices)
+
+
+@bp.get("/sessions/<ref>")
+@public
+def session(ref: str):
+    """One session: the course, its days and place, places left, and what
+    this visitor can do about it."""
+    training_session = queries.session_by_ref(ref) or abort(404)
+    now = places(training_session)
+    action = booking_action(training_session, now, current_user)
+    return render_template(
+        "programme/session.html", session=training_session, places=now, action=action,
+        availability=queries.availability(training_session, now),
+        closes_on=booking_closes_on(training_session),
+        book_form=BookForm() if action.kind in ("book", "join_waitlist") else None,
+        sign_in_url=url_for("accounts.login",
+                            next=url_for("programme.session", ref=training_session.ref)))
+
+
+@bp.get("/sessions.ics")
+@public
+def calendar():
+    """The programme as an iCalendar feed to subscribe to. The same for
+    everyone (no meeting links), so it may be cached."""
+    sessions = queries.feed_sessions(uk_today())
+    response = Response(programme_ics(sessions), content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="programme.ics"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/my-sessions")
+@roles(Role.TRAINER, Role.COORDINATOR)
+def my_sessions():
+    """The sessions the signed-in person delivers as a trainer: those to
+    come and those of the last three months, with places taken."""
+    upcoming, recent = queries.delivered_by(current_user.id, uk_today())
+    return render_template("programme/my_sessions.html", upcoming=upcoming, recent=recent)
+
+
+@bp.app_template_global()
+def online_link(url: str | None) -> str | None:
+    """A meeting link only when it is a web address (never ``javascript:``)."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return None
