@@ -2,6 +2,7 @@
 promotion, checked through the service and the HTTP routes."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -293,3 +294,22 @@ def test_invites_only_for_ones_own_bookings(client, agency):
     assert client.get(f"/bookings/{theirs.id}/invite.ics").status_code == 404
     services.cancel(mine.id, me)
     assert b"METHOD:CANCEL" in client.get(f"/bookings/{mine.id}/invite.ics").data
+
+
+def test_booking_mails_carry_an_invite_and_a_matching_cancellation(agency):
+    session = upcoming(capacity=1)
+    a, b = people(agency, 2)
+    first = services.book(session.id, a)
+    services.book(session.id, b)
+    services.cancel(first.id, a)
+
+    def ics(email):
+        return [m.ics for m in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == email).order_by(OutboxMessage.id))]
+
+    confirmed, cancelled = ics(a.email)
+    assert "METHOD:REQUEST" in confirmed and "METHOD:CANCEL" in cancelled
+    uid = re.search(r"UID:(\S+)", confirmed).group(1)
+    assert f"UID:{uid}" in cancelled
+    waitlisted, promoted = ics(b.email)
+    assert waitlisted is None and "METHOD:REQUEST" in promoted

@@ -252,9 +252,12 @@ def test_trainers_on_other_days_or_times_are_free(app, client, coordinator):
 
 # -- changing a session --------------------------------------------------------------
 
+SAME_LINK = "https://meet.example.org/x"
+
+
 def _scheduled(capacity: int = 5, **kwargs) -> TrainingSession:
     session = make_session(start_on=SOON, capacity=capacity, status=SessionStatus.SCHEDULED, **kwargs)
-    session.online_url = "https://meet.example.org/x"
+    session.online_url = SAME_LINK
     session.days = [SessionDay(day_on=SOON, starts_at=time(9, 30), ends_at=time(16, 30))]
     db.session.flush()
     return session
@@ -282,7 +285,7 @@ def test_raising_capacity_gives_waiting_people_places(app, client, coordinator):
         db.session.commit()
         session_id, ref, waiting_id, email = session.id, session.ref, waiting.id, waiting.person.email
     response = client.post(f"/manage/sessions/{session_id}/edit",
-                           data=session_form(ref=ref, capacity=2))
+                           data=session_form(ref=ref, capacity=2, online_url=SAME_LINK))
     assert response.status_code == 302, text(response)
     with app.app_context():
         assert db.session.get(Booking, waiting_id).status is BookingStatus.CONFIRMED
@@ -393,3 +396,31 @@ def test_practitioners_and_trainers_may_not_manage(app, client, path):
             login_as(client, make_user(role))
             db.session.commit()
         assert client.get(path).status_code == 403, role
+
+
+def test_changing_days_tells_everyone_booked_or_waiting_with_an_updated_invite(app, client,
+                                                                              coordinator):
+    with app.app_context():
+        session = _scheduled(capacity=1)
+        booked = make_booking(session)
+        waiting = make_booking(session, status=BookingStatus.WAITLISTED, waitlist_order=1)
+        gone = make_booking(session, status=BookingStatus.CANCELLED)
+        db.session.commit()
+        session_id, ref = session.id, session.ref
+        emails = booked.person.email, waiting.person.email, gone.person.email
+    # Same details (capacity only): nobody is told.
+    client.post(f"/manage/sessions/{session_id}/edit",
+                data=session_form(ref=ref, capacity=1, online_url=SAME_LINK))
+    assert count(app, OutboxMessage) == 0
+    later = SOON + timedelta(days=1)
+    response = client.post(f"/manage/sessions/{session_id}/edit",
+                           data=session_form(ref=ref, capacity=1, online_url=SAME_LINK,
+                                             days=[(later, "10:00", "15:00")]))
+    assert response.status_code == 302
+    with app.app_context():
+        mails = {m.to_address: m for m in db.session.scalars(select(OutboxMessage))}
+        assert set(mails) == {emails[0], emails[1]}
+        assert mails[emails[0]].subject.startswith("Session details have changed")
+        assert "METHOD:REQUEST" in mails[emails[0]].ics and f"session-{session_id}@" in mails[emails[0]].ics
+        assert mails[emails[1]].ics is None     # waiting: no invitation yet
+        assert "10:00 to 15:00" in mails[emails[0]].body_text

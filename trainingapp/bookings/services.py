@@ -344,18 +344,46 @@ SUBJECTS = {
     "booking_cancelled": "Your booking is cancelled: {title}",
     "booking_substituted": "Your place has been passed to a colleague: {title}",
     "booking_reminder": "Reminder: {title} is coming up",
+    "session_changed": "Session details have changed: {title}",
     "booking_moved": "Your booking has moved: {title}",
 }
+
+
+def _invite(booking: Booking, session: TrainingSession, person: Person) -> str | None:
+    """The calendar object for a booking's e-mail: an invitation while the
+    person holds a place, a cancellation (same UID) once they do not; none
+    for a place on the waiting list."""
+    from ..programme.calendar import session_ics
+
+    if booking.status is BookingStatus.CONFIRMED:
+        return session_ics(session, "REQUEST", person.email, attendee_name=person.full_name,
+                           show_online_url=True)
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED):
+        return session_ics(session, "CANCEL", person.email, attendee_name=person.full_name)
+    return None
 
 
 def _tell(booking: Booking, template: str, **context) -> None:
     session = db.session.get(TrainingSession, booking.session_id)
     person = db.session.get(Person, booking.person_id)
     queue_mail(person.email, template, SUBJECTS[template].format(title=session.course.title),
+               ics=_invite(booking, session, person),
                person=person, booking=booking, session=session,
                position=waitlist_position(booking) if booking.status is BookingStatus.WAITLISTED else None,
                session_url=url_for("programme.session", ref=session.ref, _external=True), **context)
     copy_managers(booking, template)  # agencies that approve bookings: managers get a copy
+
+
+def tell_session_changed(session: TrainingSession) -> int:
+    """Tell everyone booked or waiting that the session's days, times,
+    venue or joining details changed (the caller commits). Confirmed
+    delegates get an updated invitation (same UID, higher SEQUENCE)."""
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id,
+                              Booking.status.in_(ACTIVE_STATUSES)).order_by(Booking.id)).all()
+    for booking in bookings:
+        _tell(booking, "session_changed")
+    return len(bookings)
 
 
 def _who(person: Person, actor: Person) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..agencies.models import Person, Role
 from ..bookings.models import ACTIVE_STATUSES, Booking, BookingRequest, BookingStatus, RequestStatus
-from ..bookings.services import fill_from_waitlist, lock_session
+from ..bookings.services import fill_from_waitlist, lock_session, tell_session_changed
 from ..courses.models import (
     Course,
     SessionDay,
@@ -300,12 +300,25 @@ def update_session(session: TrainingSession, plan: SessionPlan, actor: Person,
     plan.course_id = session.course_id
     _raise_if(_check_plan(plan, session, today or uk_today()))
     plan.days = sorted(plan.days, key=lambda d: d.day_on)
+    before = _what_delegates_see(session)
     _write_plan(session, plan)
     promoted = change_capacity(session, plan.capacity)
+    told = 0
+    if _what_delegates_see(session) != before:
+        session.updated_at = utcnow()  # calendars see a new SEQUENCE
+        told = tell_session_changed(session)
     audit.record("session_updated", actor_id=actor.id, target_type="session", target_id=session.id,
-                 promoted=len(promoted), **_audit_details(plan))
+                 promoted=len(promoted), told=told, **_audit_details(plan))
     db.session.commit()
     return promoted
+
+
+def _what_delegates_see(session: TrainingSession) -> tuple:
+    """The details a change of which delegates must be told about."""
+    db.session.flush()
+    db.session.refresh(session, ["days"])
+    return (tuple((d.day_on, d.starts_at, d.ends_at) for d in session.days), session.venue_id,
+            session.online_url, session.joining_instructions)
 
 
 def change_capacity(session: TrainingSession, capacity: int) -> list[Booking]:
