@@ -72,8 +72,10 @@ def signed_in_forms(app, people) -> list[tuple[str, str]]:
     """(session cookie, csrf token) per person, made by the app itself."""
     app.config["WTF_CSRF_ENABLED"] = True
     forms = []
+    from tests.conftest import FreshGlobalsClient
+
     for person in people:
-        client = app.test_client()
+        client = FreshGlobalsClient(app, app.response_class, use_cookies=True)
         login_as(client, person)
         page = client.get("/account").data.decode()
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
