@@ -27,12 +27,15 @@ def _free_port() -> int:
 class Server:
     """gunicorn with several workers, on the test's database."""
 
-    def __init__(self, uri: str, log: Path, unsafe: bool = False, workers: int = WORKERS):
+    def __init__(self, uri: str, log: Path, unsafe: bool = False, workers: int = WORKERS,
+                 extra_env: dict[str, str] | None = None):
         self.port = _free_port()
         self.log = log
         env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "test-secret", "HTTPS_ONLY": "0",
                "MAIL_BACKEND": "console"}
         env.pop("UNSAFE_DISABLE_BOOKING_LOCK_FOR_TESTS", None)
+        env.pop("REDIS_URL", None)
+        env.update(extra_env or {})
         if unsafe:
             env["UNSAFE_DISABLE_BOOKING_LOCK_FOR_TESTS"] = "1"
         self.process = subprocess.Popen(
@@ -48,6 +51,9 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start: " + log.read_text()[-2000:])
+
+    def post_form(self, path: str, body: str, cookie: str | None = None) -> int:
+        return self.request("POST", path, body, cookie)[0]
 
     def request(self, method, path, body=None, cookie=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
