@@ -414,7 +414,7 @@ class _ImportRun:
             start = self.cell(row, "start_date", parse_date, required=True)
             end = self.cell(row, "end_date", parse_date)
             venue = self.cell(row, "venue")
-            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 1), required=True)
+            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 0), required=True)
             status = self.cell(row, "status", lambda v: parse_enum(v, SessionStatus), required=True)
             if ref is not CellError and self.duplicate(seen, _key(ref), row, "ref"):
                 continue
