@@ -363,7 +363,7 @@ def _invite(booking: Booking, session: TrainingSession, person: Person) -> str |
     return None
 
 
-def _tell(booking: Booking, template: str, **context) -> None:
+def _tell(booking: Booking, template: str, *, copy_to_managers: bool = True, **context) -> None:
     session = db.session.get(TrainingSession, booking.session_id)
     person = db.session.get(Person, booking.person_id)
     queue_mail(person.email, template, SUBJECTS[template].format(title=session.course.title),
@@ -371,7 +371,8 @@ def _tell(booking: Booking, template: str, **context) -> None:
                person=person, booking=booking, session=session,
                position=waitlist_position(booking) if booking.status is BookingStatus.WAITLISTED else None,
                session_url=url_for("programme.session", ref=session.ref, _external=True), **context)
-    copy_managers(booking, template)  # agencies that approve bookings: managers get a copy
+    if copy_to_managers:
+        copy_managers(booking, template)  # agencies that approve bookings: managers get a copy
 
 
 def tell_session_changed(session: TrainingSession) -> int:

@@ -8,7 +8,6 @@ from ..agencies.models import Role
 from ..courses.models import TrainingSession
 from ..extensions import db
 from ..mail.services import send_after_commit
-from ..reports import exports, queries
 from . import approvals, bp, services
 from .forms import BookForm, CancelForm
 from .models import Booking, BookingStatus
@@ -136,14 +135,16 @@ def delegates_csv(ref: str):
     byte for byte what ``flask --app wsgi report delegates --session REF``
     prints. For the coordinator and the session's own trainers: another
     trainer gets 404, as for a session that does not exist."""
+    from ..reports import exports, queries  # reports imports bookings: import when used
+
     session = _session_or_404(ref)
     if current_user.role is Role.TRAINER and current_user.id not in {t.id for t in session.trainers}:
         deny(404, session=session.ref)
-    body = exports.to_csv(exports.DELEGATE_COLUMNS,
-                          exports.delegate_table(queries.delegates(session.id)))
-    audit.record("export", actor_id=current_user.id, agency_id=current_user.agency_id,
-                 target_type="session", target_id=session.id, report="delegates", ref=session.ref)
-    db.session.commit()
+    rows = queries.delegates(session.id)
+    body = exports.to_csv(exports.DELEGATE_COLUMNS, exports.delegate_table(rows))
+    audit.record_alone("export", actor_id=current_user.id, agency_id=current_user.agency_id,
+                       target_type="session", target_id=session.id, report="delegates",
+                       format="csv", rows=len(rows), ref=session.ref)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{session.ref}-delegates.csv"',
         "Cache-Control": "no-store"})

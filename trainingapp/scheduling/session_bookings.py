@@ -54,7 +54,8 @@ def _outcome(booking: Booking, name: str, where: str = "") -> str:
 
 def _session_page(training: TrainingSession, capacity_form: CapacityForm | None = None,
                   status: int = 200):
-    capacity_form = capacity_form or CapacityForm(formdata=None, capacity=training.capacity)
+    if capacity_form is None:
+        capacity_form = CapacityForm(formdata=None, capacity=training.capacity)
     return render_template(
         "scheduling/session.html", session=training, places=booking_services.places(training),
         bookings=coordination.booking_list(training.id), can_change=_can_change(training),
@@ -144,6 +145,7 @@ def add_booking(session_id: int):
     training = _session_or_404(session_id)
     query = request.args.get("q", "").strip()[:100]
     form = AddPersonForm()
+    refused = None
     if request.method == "POST":
         raw = request.form.get("person", "")
         chosen = db.session.get(Person, int(raw)) if raw.isdigit() else None
@@ -154,7 +156,7 @@ def add_booking(session_id: int):
             booking = coordination.add_person(training.id, chosen, current_actor())
         except booking_services.BookingError as error:
             db.session.rollback()
-            form.person.errors = [error.message]
+            form.person.errors, refused = [error.message], error
         else:
             send_after_commit()
             flash(_outcome(booking, name), "success")
@@ -162,7 +164,7 @@ def add_booking(session_id: int):
     found = coordination.find_people(query) if query else []
     booked = staff.holds_active_booking(training.id)
     form.person.choices = [(p.id, _label(p)) for p in found if p.id not in booked]
-    status = (409 if request.method == "POST" and form.person.errors else 400) if form.errors else 200
+    status = refused.status if refused else 400 if form.errors else 200
     return render_template("scheduling/add_booking.html", form=form, session=training, q=query,
                            found=found, booked=booked,
                            problem=booking_services.why_not_bookable(training)), status
@@ -181,7 +183,8 @@ def move_booking(session_id: int, booking_id: int):
     form = MoveForm()
     form.to_session.choices = [(0, "Select a session")] + [
         (s.id, f"{s.ref}: {s.course.title}, {s.start_on:%-d %B %Y}, "
-               + (f"{left} {'place' if left == 1 else 'places'} left" if left else "full"))
+               + (f"{left} {'place' if left == 1 else 'places'} left" if left else
+                  "full: waiting list" if s.is_waitlist_open else "full, waiting list closed"))
         for s, left in targets]
     if form.validate_on_submit():
         name = booking.person.full_name
