@@ -104,7 +104,7 @@ def test_pages_for_each_role(page, live, role):
 
     audit = Audit(page)
     visit_navigation_and_footer(audit)
-    for path in ("/account", "/account/password", "/logout"):
+    for path in ("/account", "/account/password", "/logout", "/reports/compliance"):
         audit.visit(path)
     audit.submit_empty("/account/password", "Change password")
     if role is Role.ADMIN:
