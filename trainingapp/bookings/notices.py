@@ -4,7 +4,8 @@ Where an agency *requires booking approval* its managers keep control of
 their staff's time, so each active agency manager of the booking's agency
 gets their own copy (template ``mail/manager_copy``) whenever a staff
 booking is confirmed, promoted from the waiting list, cancelled, passed
-to a colleague or moved to another session by the coordinator. Agencies
+to a colleague, moved to another session by the coordinator, or marked as
+not attended on the register. Agencies
 that do not approve bookings are not copied: their managers see
 everything on the staff bookings page instead, without a message for
 every booking. A manager booking for themselves gets no copy
@@ -29,6 +30,7 @@ COPIED = {
     "booking_cancelled": "booking cancelled",
     "booking_substituted": "place passed to a colleague",
     "booking_moved": "booking moved to another session",
+    "booking_not_attended": "did not attend",
 }
 
 

@@ -65,8 +65,10 @@ def calendar():
 def my_sessions():
     """The sessions the signed-in person delivers as a trainer: those to
     come and those of the last three months, with places taken."""
-    upcoming, recent = queries.delivered_by(current_user.id, uk_today())
-    return render_template("programme/my_sessions.html", upcoming=upcoming, recent=recent)
+    today = uk_today()
+    upcoming, recent = queries.delivered_by(current_user.id, today)
+    return render_template("programme/my_sessions.html", upcoming=upcoming, recent=recent,
+                           today=today)
 
 
 @bp.app_template_global()

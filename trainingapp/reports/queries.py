@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, select, union_all
@@ -286,6 +287,142 @@ def compliance(on: date, agency_id: int | None, default_target) -> list[Complian
     rows.extend(totals.values())
     rows.sort(key=lambda r: (ci_key(r.agency), r.level == "ALL", r.level))
     return rows
+
+
+# -- one person's or one agency's staff's compliance ---------------------------
+
+EXPIRING_MONTHS = 3  # "expiring soon": in date now, out of date within this many months
+
+# A person's standing on a day, from the best record they hold (see PersonCompliance).
+IN_DATE, EXPIRING, OUT_OF_DATE, NOT_TRAINED, NOT_REQUIRED = (
+    "in_date", "expiring", "out_of_date", "not_trained", "not_required")
+
+
+@dataclass(frozen=True)
+class PersonCompliance:
+    """Whether a person is in date on a day, by the rules of ``compliance``.
+
+    A record *counts* when its level is at least the person's required level
+    (any level when none is required) and it was completed on or before the
+    day. The *best* record is the counting record that stays in date longest:
+    ``level``, ``completed_on`` and ``expires_on`` describe it (None when no
+    record counts). ``is_in_date`` is exactly what ``compliance`` counts as
+    compliant for a person with a required level. ``status``:
+    ``in_date``; ``expiring`` (in date, but expiring within EXPIRING_MONTHS
+    calendar months); ``out_of_date`` (only expired records count);
+    ``not_trained`` (no record counts); ``not_required`` (no required level:
+    the compliance report does not count them).
+    """
+
+    person_id: int
+    first_name: str
+    last_name: str
+    email: str
+    job_title: str | None
+    is_active: bool
+    required_level: int | None
+    level: int | None
+    completed_on: date | None
+    expires_on: date | None
+    is_in_date: bool
+    status: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def _latest_per_level(on: date, people):
+    """Subquery (person_id, level, completed_on, validity_months): for each
+    person in ``people`` (a select of ids) and each level, their latest
+    qualifying record completed on or before ``on``. The latest record of a
+    level is the one that expires last, so it alone decides whether the
+    person holds an in-date record of that level."""
+    records = qualifying_records()
+    latest = (
+        select(records.c.person_id, records.c.level,
+               func.max(records.c.completed_on).label("completed_on"))
+        .where(records.c.completed_on <= on, records.c.person_id.in_(people))
+        .group_by(records.c.person_id, records.c.level)
+        .subquery("latest")
+    )
+    return (
+        select(latest, Level.validity_months)
+        .join(Level, Level.number == latest.c.level)
+        .subquery("latest_per_level")
+    )
+
+
+def _standings(on: date, people) -> list[PersonCompliance]:
+    """The standing of each person in ``people`` on ``on``, ordered by name:
+    ONE statement (people left-joined to their latest record per counting
+    level); expiry dates are then worked out with ``add_months`` and the
+    in-date test with ``earliest_in_date``, the same rule ``compliance``
+    applies in SQL."""
+    latest = _latest_per_level(on, people)
+    counts = latest.c.level >= func.coalesce(Person.required_level, 1)
+    rows = db.session.execute(
+        select(Person.id, Person.first_name, Person.last_name, Person.email, Person.job_title,
+               Person.is_active, Person.required_level,
+               latest.c.level, latest.c.completed_on, latest.c.validity_months)
+        .outerjoin(latest, and_(latest.c.person_id == Person.id, counts))
+        .where(Person.id.in_(people))
+        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id,
+                  latest.c.level)
+    ).all()
+    soon = add_months(on, EXPIRING_MONTHS)
+    standings = []
+    for _, person_rows in groupby(rows, key=lambda row: row.id):
+        person_rows = list(person_rows)
+        best: dict = {}
+        for row in person_rows:
+            if row.level is None:
+                continue  # no counting record at all (the outer join's empty row)
+            expires = add_months(row.completed_on, row.validity_months)
+            # The best record stays in date longest; on a tie, the higher level.
+            if not best or (expires, row.level) > (best["expires"], best["level"]):
+                best = {"level": row.level, "completed_on": row.completed_on, "expires": expires,
+                        "in_date": row.completed_on >= earliest_in_date(on, row.validity_months)}
+        standings.append(_standing(tuple(person_rows[0])[:7], best, soon))
+    return standings
+
+
+def _standing(person, best: dict, soon: date) -> PersonCompliance:
+    required = person[6]
+    in_date = bool(best) and best["in_date"]
+    if required is None:
+        status = NOT_REQUIRED
+    elif not best:
+        status = NOT_TRAINED
+    elif not in_date:
+        status = OUT_OF_DATE
+    elif best["expires"] <= soon:
+        status = EXPIRING
+    else:
+        status = IN_DATE
+    return PersonCompliance(*person, level=best.get("level"),
+                            completed_on=best.get("completed_on"),
+                            expires_on=best.get("expires"), is_in_date=in_date, status=status)
+
+
+def person_compliance(person_id: int, on: date) -> PersonCompliance | None:
+    """One person's standing on ``on`` (None when there is no such person):
+    whether they hold a qualifying record in date at or above their required
+    level, and the expiry of their best record. Records and the in-date rule
+    are those of ``compliance`` (``qualifying_records``, completed_on <= on <
+    completed_on + the record level's validity), so for a person with a
+    required level ``is_in_date`` is exactly what the compliance report
+    counts. One SQL statement."""
+    standings = _standings(on, [person_id])
+    return standings[0] if standings else None
+
+
+def staff_compliance(agency_id: int, on: date) -> list[PersonCompliance]:
+    """The standing on ``on`` of everyone whose current agency is
+    ``agency_id`` (every account, as the compliance report counts them),
+    ordered by last name then first name: ``person_compliance`` for the
+    whole agency in ONE SQL statement, however many staff."""
+    return _standings(on, select(Person.id).where(Person.agency_id == agency_id))
 
 
 # -- delegates ------------------------------------------------------------------
