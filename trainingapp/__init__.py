@@ -110,17 +110,29 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.globals["navigation"] = navigation
 
 
-def register_blueprints(app: Flask) -> None:
-    from .accounts import bp as accounts_bp
-    from .admin import bp as admin_bp
-    from .bookings import bp as bookings_bp
-    from .main import bp as main_bp
-    from .programme import bp as programme_bp
-    from .scheduling import bp as scheduling_bp
+# Each feature's blueprint lives in the package (``bp``); its view modules
+# are imported here, not by the package, so that importing a feature's
+# models or rules never pulls in the web layer (nor an import cycle).
+FEATURE_VIEWS = {
+    "main": ("views",),
+    "accounts": ("views",),
+    "admin": ("views",),
+    "programme": ("views",),
+    "bookings": ("views", "agency_views"),
+    "scheduling": ("views", "catalogue_views", "import_views", "session_bookings"),
+    "attendance": ("views",),
+    "reports": ("views",),
+}
 
-    for bp in (main_bp, accounts_bp, admin_bp, programme_bp, bookings_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(scheduling_bp)
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for feature, modules in FEATURE_VIEWS.items():
+        package = import_module(f"{__name__}.{feature}")
+        for module in modules:
+            import_module(f"{package.__name__}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def register_errors(app: Flask) -> None:

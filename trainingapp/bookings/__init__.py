@@ -5,4 +5,3 @@ from flask import Blueprint
 
 bp = Blueprint("bookings", __name__)
 
-from . import agency_views, views  # noqa: E402,F401

@@ -8,4 +8,3 @@ bp = Blueprint("programme", __name__)
 for _name, _filter in FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 
-from . import views  # noqa: E402,F401

@@ -11,4 +11,3 @@ from flask import Blueprint
 
 bp = Blueprint("scheduling", __name__, url_prefix="/manage")
 
-from . import catalogue_views, import_views, session_bookings, views  # noqa: E402,F401
