@@ -216,7 +216,7 @@ def test_book_and_cancel_over_http(client, agency):
 
 
 def test_extra_form_fields_change_nothing(client, agency):
-    session = upcoming(capacity=1, ref="HTTP-2")
+    upcoming(capacity=1, ref="HTTP-2")
     a, = people(agency, 1)
     other = make_agency("Someone Else")
     db.session.commit()

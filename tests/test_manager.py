@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from trainingapp.agencies.models import Person, Role
+from trainingapp.agencies.models import Role
 from trainingapp.audit import AuditEntry
 from trainingapp.bookings import services, staff as staff_service
 from trainingapp.bookings.models import Attendance, Booking, BookingRequest, BookingStatus

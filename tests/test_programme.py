@@ -370,7 +370,7 @@ def test_an_unknown_reference_is_not_found(client):
 
 
 def test_anonymous_visitors_are_asked_to_sign_in_to_book(ctx, client):
-    session = upcoming(ref="SG1-2701-001")
+    upcoming(ref="SG1-2701-001")
     db.session.commit()
     html = page(client, "/sessions/sg1-2701-001")
     assert 'href="/login?next=/sessions/SG1-2701-001"' in html

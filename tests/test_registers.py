@@ -115,7 +115,7 @@ def test_trainer_marks_the_register_and_every_change_is_audited(client, home, tr
 
 
 def test_a_trainer_of_another_session_gets_404_and_changes_nothing(client, home, trainer):
-    session = held(trainer, ref="MINE-1")
+    held(trainer, ref="MINE-1")
     other_trainer = make_user(Role.TRAINER, home)
     theirs = held(other_trainer, ref="THEIRS-1")
     booking, = delegates(theirs, home, ("Ann", "Adams"))
@@ -275,7 +275,7 @@ def test_did_not_attend_mails_the_person_and_copies_their_manager(client, traine
     approving = make_agency("Approving Trust")
     approving.requires_booking_approval = True
     relaxed = make_agency("Relaxed Services")
-    manager = make_user(Role.AGENCY_MANAGER, approving, email="boss@example.org")
+    make_user(Role.AGENCY_MANAGER, approving, email="boss@example.org")
     make_user(Role.AGENCY_MANAGER, relaxed, email="relaxed@example.org")
     session = held(trainer, course=make_course("FND", "Foundation", level=2), ref="DNA-1")
     zoe = make_booking(session, make_person(approving, email="zoe@example.org", first_name="Zoë",

@@ -536,7 +536,7 @@ def test_delegates_csv_is_the_cli_report_byte_for_byte(app, client, runner, coor
     with app.app_context():
         assert len(queries.delegates(session_id)) == 3
     assert [a.details["report"] for a in audits(app, "export")] == ["delegates"]
-    assert f'href="/sessions/CSV-01/delegates.csv"' in client.get(
+    assert 'href="/sessions/CSV-01/delegates.csv"' in client.get(
         f"/manage/sessions/{session_id}").get_data(as_text=True)
 
 

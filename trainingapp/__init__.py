@@ -97,6 +97,7 @@ def register_security(app: Flask) -> None:
 def register_templates(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
+    from .forms import error_summary
     from .main.navigation import navigation
 
     app.jinja_loader = ChoiceLoader([
@@ -108,6 +109,7 @@ def register_templates(app: Flask) -> None:
     ])
     WTFormsHelpers(app)
     app.jinja_env.globals["navigation"] = navigation
+    app.jinja_env.globals["error_summary"] = error_summary
 
 
 # Each feature's blueprint lives in the package (``bp``); its view modules

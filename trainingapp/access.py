@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from . import audit
 from .agencies.models import Role
-from .extensions import db, login_manager
+from .extensions import login_manager
 
 # Endpoints registered by Flask or extensions, not by our views.
 BUILTIN_PUBLIC = {"static"}

@@ -4,16 +4,14 @@ reference the board can look up (``<session ref>-<booking id>``).
 
 Names are printed exactly as stored: reportlab's Paragraph reads a little
 markup, so every value is escaped first (``<script>`` prints literally), in
-a font with the accented letters of names like Zoë or Siân: DejaVu Sans
-when the system has it (Debian's fonts-dejavu-core), else Helvetica
-(Latin-1 only).
+a font with the accented letters of names like Zoë or Siân (the reports'
+``fonts()``: DejaVu Sans when the system has it, else the Bitstream Vera
+bundled with reportlab).
 """
 from __future__ import annotations
 
 import io
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -21,30 +19,14 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont, TTFError
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer
 
 from ..bookings.models import Booking
 from ..programme.formatting import day_lines
+from ..reports.pdf import fonts
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 MARGIN = 25 * mm
-
-
-@lru_cache(maxsize=1)
-def fonts() -> tuple[str, str]:
-    """(regular, bold) font names, registered with reportlab once per process."""
-    regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
-    if regular.is_file() and bold.is_file():
-        try:
-            pdfmetrics.registerFont(TTFont("CertificateSans", str(regular)))
-            pdfmetrics.registerFont(TTFont("CertificateSans-Bold", str(bold)))
-            return "CertificateSans", "CertificateSans-Bold"
-        except TTFError:
-            pass
-    return "Helvetica", "Helvetica-Bold"
 
 
 def reference(booking: Booking) -> str:

@@ -33,8 +33,7 @@ from ..mail.services import queue_mail
 from ..types import uk_today, utcnow
 from . import notices
 from .models import Booking, BookingRequest, BookingStatus, RequestStatus
-from .services import (BookingError, active_booking, book, lock_session, missing_prerequisites,
-                       places, why_not_bookable)
+from .services import BookingError, book, check_may_book, lock_session, places, why_not_bookable
 
 # Roles that book without asking anyone (for themselves or for others).
 DECIDERS = (Role.ADMIN, Role.COORDINATOR, Role.AGENCY_MANAGER)
@@ -75,20 +74,10 @@ def request_place(session_id: int, person: Person) -> BookingRequest:
     the same reasons booking would be refused now, except that a full
     session with an open waiting list can still be requested."""
     session = lock_session(session_id)
-    problem = why_not_bookable(session)
-    if problem:
-        raise problem
-    if person.agency_id is None:
-        raise BookingError("Add your agency to your account before booking.", "no_agency", 409)
-    if active_booking(session.id, person.id) is not None:
-        raise BookingError("You are already booked on this session.", "already_booked", 409)
+    check_may_book(session, person, person)
     if _pending(session.id, person.id) is not None:
         raise BookingError("You have already asked your manager for a place on this session.",
                            "already_requested", 409)
-    missing = missing_prerequisites(session, person)
-    if missing:
-        raise BookingError("This course needs " + ", ".join(missing) + " first.",
-                           "prerequisite_missing", 409)
     now = places(session)
     if (now.free == 0 or now.waiting > 0) and not session.is_waitlist_open:
         raise BookingError("This session is full and its waiting list is closed.", "full", 409)

@@ -154,12 +154,11 @@ def book(session_id: int, person: Person, actor: Person | None = None) -> Bookin
     return booking
 
 
-def take_place(session: TrainingSession, person: Person, actor: Person, source: str = "web",
-               tell: bool = True) -> Booking:
-    """The rules of ``book`` for a session whose lock the caller holds:
-    check, write the booking, audit it and (when ``tell``) queue its e-mail.
-    The caller commits, so a use case can book as one step of a larger
-    transaction (moving a booking to another session)."""
+def check_may_book(session: TrainingSession, person: Person, actor: Person) -> None:
+    """What every way of asking for a place checks first (booking, and a
+    request for approval): the session takes bookings now, the person has
+    an agency, holds no active booking here and has the prerequisites.
+    Raises BookingError."""
     problem = why_not_bookable(session)
     if problem:
         raise problem
@@ -175,6 +174,15 @@ def take_place(session: TrainingSession, person: Person, actor: Person, source: 
     if missing:
         raise BookingError("This course needs " + ", ".join(missing) + " first.",
                            "prerequisite_missing", 409)
+
+
+def take_place(session: TrainingSession, person: Person, actor: Person, source: str = "web",
+               tell: bool = True) -> Booking:
+    """The rules of ``book`` for a session whose lock the caller holds:
+    check, write the booking, audit it and (when ``tell``) queue its e-mail.
+    The caller commits, so a use case can book as one step of a larger
+    transaction (moving a booking to another session)."""
+    check_may_book(session, person, actor)
     now = places(session)
     at_agency_cap = (session.agency_cap is not None
                      and _agency_confirmed(session.id, person.agency_id) >= session.agency_cap)

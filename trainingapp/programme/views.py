@@ -10,7 +10,6 @@ from ..access import public, roles
 from ..agencies.models import Role
 from ..bookings.forms import BookForm
 from ..bookings.services import booking_closes_on, places
-from ..extensions import db
 from ..types import uk_today
 from . import bp, queries
 from .actions import booking_action

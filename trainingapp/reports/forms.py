@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ..scheduling.forms import GovDateField
+from ..forms import GovDateField
 from .services import QUARTER_MONTHS, Period, financial_year, quarter
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -17,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     DecimalField,
     FieldList,
     Form,
@@ -34,50 +32,10 @@ from wtforms import (
 from wtforms.validators import (URL, AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
+from ..forms import GovDateField
 from ..imports.services import FILE_NAMES
 
 MAX_DAYS = 10
-
-
-class _DateInput(GovDateInput):
-    """GovDateInput, safe when a POST lacks the three boxes (it expects
-    exactly three values once the form has been submitted)."""
-
-    def map_gov_params(self, field, **kwargs):
-        raw = field.raw_data
-        if raw is not None and len(raw) != 3:
-            field.raw_data = None
-            try:
-                return super().map_gov_params(field, **kwargs)
-            finally:
-                field.raw_data = raw
-        return super().map_gov_params(field, **kwargs)
-
-
-class GovDateField(DateField):
-    """A date typed into the GOV.UK date input (day, month, year boxes)."""
-
-    widget = _DateInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    # The message is made at validation, not when the data is read, so it
-    # uses the label as set by then (a session's days are labelled "Day 2 date").
-    unreadable = False
-
-    def process_formdata(self, valuelist):
-        self.data, self.unreadable = None, False
-        if not valuelist or not any(v.strip() for v in valuelist):
-            return
-        try:
-            self.data = datetime.strptime(" ".join(v.strip() for v in valuelist), "%d %m %Y").date()
-        except ValueError:
-            self.unreadable = True
-
-    def pre_validate(self, form):
-        if self.unreadable:
-            raise ValidationError(f"{self.label.text} must be a real date, like 27 3 2026")
 
 
 _TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", re.IGNORECASE)
