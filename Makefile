@@ -12,9 +12,11 @@ $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+# constraints.txt pins every package to the versions the suite last passed
+# with (regenerate: .venv/bin/pip freeze --exclude-editable > constraints.txt).
+$(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 # GOV.UK Frontend (pinned in package-lock.json) compiled with the board's
