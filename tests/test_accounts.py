@@ -393,3 +393,31 @@ def test_errors_show_a_friendly_page_and_no_trace(app, ctx):
         assert leak not in response.data
     response = client.get("/nowhere")
     assert response.status_code == 404 and b"Page not found" in response.data
+
+
+@pytest.mark.parametrize("role", [Role.AGENCY_MANAGER, Role.COORDINATOR, Role.ADMIN])
+def test_only_practitioners_and_trainers_move_themselves_to_another_agency(client, ctx, role):
+    home, other = make_agency("Home Agency"), make_agency("Other Agency")
+    person = make_user(role, home)
+    db.session.commit()
+    login_as(client, person)
+    page = client.get("/account").data.decode()
+    assert "ask an administrator" in page and 'name="agency"' not in page
+    client.post("/account", data={"first_name": "Pat", "last_name": "Same", "job_title": "",
+                                  "agency": other.id})
+    db.session.refresh(person)
+    assert person.agency_id == home.id
+    assert "agency_changed" not in actions()
+
+
+def test_a_registration_sets_no_password_until_the_address_is_confirmed(client, ctx):
+    agency = make_agency()
+    imported = make_person(agency, email="owner@example.org")
+    db.session.commit()
+    register(client, agency.id, email="owner@example.org")     # a stranger tries
+    register(client, agency.id, email="fresh@example.org")
+    db.session.expire_all()
+    fresh = db.session.scalar(select(Person).where(Person.email == "fresh@example.org"))
+    assert imported.password_hash is None and fresh.password_hash is None
+    client.post(link_in(last_mail("fresh@example.org"), "/confirm/"))
+    assert sign_in(client, "fresh@example.org", NEW_PASSWORD).status_code == 302

@@ -151,8 +151,8 @@ def register(data: Registration) -> None:
 
     - A new address gets an unconfirmed account.
     - A person already imported by e-mail (no login yet) claims that record:
-      the password is set now and the details they gave are applied when
-      they confirm, so a stranger cannot change someone's record.
+      the password and the details they gave are applied when they confirm,
+      so a stranger cannot change someone's record.
     - An address with an account already gets an e-mail saying so.
     """
     email = data.email.strip().lower()
@@ -178,8 +178,10 @@ def register(data: Registration) -> None:
         audit.record("register_claim", target_type="person", target_id=person.id,
                      agency_id=person.agency_id)
         pending = {"details": details}
-    person.password_hash = hash_password(data.password)
-    token = tokens.make(person, tokens.CONFIRM, **pending)
+    # The password travels in the signed link and is set only on
+    # confirmation: whoever registers an address that is not theirs cannot
+    # give its owner's record (or a fresh account) a password they know.
+    token = tokens.make(person, tokens.CONFIRM, password_hash=hash_password(data.password), **pending)
     queue_mail(email, "confirm_email", "Confirm your e-mail address", person=person,
                first_name=details["first_name"],
                confirm_url=url_for("accounts.confirm_email", token=token, _external=True))
@@ -192,6 +194,9 @@ def confirm_email(token: str) -> Person:
     if details and db.session.get(Agency, details.get("agency_id")) is not None:
         for name, value in details.items():
             setattr(person, name, value)
+    if data.get("password_hash"):
+        person.password_hash = data["password_hash"]
+        end_all_sessions(person)
     person.email_confirmed_at = utcnow()
     audit.record("email_confirmed", actor_id=person.id, agency_id=person.agency_id,
                  target_type="person", target_id=person.id)
@@ -249,13 +254,26 @@ def change_password(person: Person, current: str, new: str) -> None:
 
 # -- profile and administration ----------------------------------------------------
 
+# Who may move themselves to another agency. Everyone else's access
+# depends on their agency (a manager sees that agency's staff), so only an
+# admin moves them.
+SELF_MOVING_ROLES = (Role.PRACTITIONER, Role.TRAINER)
+
+
+def may_change_own_agency(person: Person) -> bool:
+    return person.role in SELF_MOVING_ROLES
+
+
 def update_profile(person: Person, first_name: str, last_name: str, job_title: str,
-                   agency_id: int) -> None:
+                   agency_id: int | None = None) -> None:
     """Change the person's details. A new agency applies to bookings made
-    from now on; earlier bookings keep the agency they were made from."""
-    agency = db.session.get(Agency, agency_id)
+    from now on; earlier bookings keep the agency they were made from.
+    ``agency_id`` None keeps the agency."""
+    agency = db.session.get(Agency, agency_id if agency_id is not None else person.agency_id)
     if agency is None:
         raise AccountError("Select your agency from the list", "unknown_agency")
+    if agency.id != person.agency_id and not may_change_own_agency(person):
+        raise AccountError("Ask an administrator to move you to another agency", "agency_locked")
     if agency.id != person.agency_id:
         audit.record("agency_changed", actor_id=person.id, agency_id=agency.id,
                      target_type="person", target_id=person.id,

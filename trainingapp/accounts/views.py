@@ -157,18 +157,27 @@ def reset_password(token: str):
 def profile():
     person = current_user._get_current_object()
     form = ProfileForm(obj=person if request.method == "GET" else None)
-    form.agency.choices = _agency_choices()
-    if request.method == "GET":
-        form.agency.data = person.agency_id or 0
+    movable = services.may_change_own_agency(person)
+    if movable:
+        form.agency.choices = _agency_choices()
+        if request.method == "GET":
+            form.agency.data = person.agency_id or 0
+    else:
+        del form.agency  # managers, coordinators, admins: an admin moves them
     if form.validate_on_submit():
-        if not form.agency.data:
+        if movable and not form.agency.data:
             form.agency.errors.append("Select your agency")
         else:
-            services.update_profile(person, form.first_name.data, form.last_name.data,
-                                    form.job_title.data or "", form.agency.data)
-            flash("Your details have been saved.", "success")
+            try:
+                services.update_profile(person, form.first_name.data, form.last_name.data,
+                                        form.job_title.data or "",
+                                        form.agency.data if movable else None)
+            except services.AccountError as exc:
+                flash(str(exc), "info")
+            else:
+                flash("Your details have been saved.", "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, person=person)
+    return render_template("accounts/profile.html", form=form, person=person, movable=movable)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
