@@ -249,7 +249,7 @@ def test_agency_errors(runner, ctx, tmp_path, files, expected):
     ({"people_csv": "email,first_name,last_name,agency\nx@example.org,A,B,Northtown Police\nX@EXAMPLE.ORG,C,D,Northtown Police\n"},
      "people.csv:3: email: duplicate of line 2"),
     ({"courses_csv": "code,title,duration_days\nWT,Working Together,0\n"},
-     "courses.csv:2: duration_days: must be at least 1"),
+     "courses.csv:2: duration_days: must be between 1 and 365"),
     ({"courses_csv": "code,title,duration_days\nWT,Working Together,1.5\n"},
      "courses.csv:2: duration_days: not a whole number: '1.5'"),
     ({"sessions_csv": "ref,course_code,start_date,capacity,status\nX,WT,2011-02-30,5,completed\n"},
@@ -368,3 +368,33 @@ def test_partial_import_attendance_roundtrips_into_reports(runner, ctx, tmp_path
     assert (total.sessions_planned, total.sessions_cancelled) == (3, 1)
     booking = db.session.scalar(select(Booking).where(Booking.attendance == Attendance.PARTIAL))
     assert booking.person.email == "bob@example.org"
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"agencies_csv": "name,sector,compliance_target\nA,Health,87.555\n"},
+     "agencies.csv:2: compliance_target: must have at most 2 decimal places"),
+    ({"agencies_csv": "name,sector\n" + "A" * 201 + ",Health\n"},
+     "agencies.csv:2: name: is longer than 200 characters"),
+    ({"sessions_csv": "ref,course_code,start_date,capacity,status\n" + "R" * 41 + ",WT,2011-05-03,5,completed\n"},
+     "sessions.csv:2: ref: is longer than 40 characters"),
+    ({"sessions_csv": "ref,course_code,start_date,capacity,status\nŁódź-1,WT,2011-05-03,5,completed\n"},
+     "sessions.csv:2: ref: not a usable reference: 'Łódź-1' (use letters, digits, '.', '_' and '-', starting with a letter or digit)"),
+    ({"sessions_csv": "ref,course_code,start_date,capacity,status\nWT/1,WT,2011-05-03,5,completed\n"},
+     "sessions.csv:2: ref: not a usable reference: 'WT/1' (use letters, digits, '.', '_' and '-', starting with a letter or digit)"),
+    ({"sessions_csv": "ref,course_code,start_date,capacity,status\nX,WT,2011-05-03,99999999999,completed\n"},
+     "sessions.csv:2: capacity: must be between 0 and 10000"),
+    ({"courses_csv": "code,title,duration_days\nWT,Working Together,400\n"},
+     "courses.csv:2: duration_days: must be between 1 and 365"),
+    ({"people_csv": "email,first_name,last_name,agency,job_title\nx@example.org,A,B,Northtown Police," + "J" * 201 + "\n"},
+     "people.csv:2: job_title: is longer than 200 characters"),
+    ({"training_records_csv": "email,level,completed_on,provider\nann@example.org,1,2012-01-01," + "P" * 201 + "\n"},
+     "training_records.csv:2: provider: is longer than 200 characters"),
+])
+def test_values_the_database_could_not_hold_are_errors(runner, ctx, tmp_path, changes, expected):
+    assert_fails_with(runner, write(tmp_path, with_changes(**changes)), expected)
+
+
+def test_a_two_decimal_target_reimports_as_unchanged(runner, ctx, tmp_path):
+    write(tmp_path, {"agencies.csv": "name,sector,compliance_target\nA,Health,87.50\n"})
+    ok_lines(run_import(runner, tmp_path))
+    assert ok_lines(run_import(runner, tmp_path)) == ["agencies.csv: 0 created, 0 updated, 1 unchanged"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from ..bookings.models import Booking
 
 DEFAULT_VALIDITY_MONTHS = 36
+# A session reference goes in URLs and file names: ASCII letters and digits,
+# then also ".", "_" and "-" (compared ignoring case on every database).
+REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEFAULT_CANCELLATION_CUTOFF_DAYS = 2
 
 

@@ -159,7 +159,7 @@ def parse_int(value: str, minimum: int | None = None, maximum: int | None = None
     return number
 
 
-def parse_decimal(value: str, minimum=None, maximum=None) -> Decimal:
+def parse_decimal(value: str, minimum=None, maximum=None, places: int | None = None) -> Decimal:
     if not _DECIMAL.fullmatch(value):
         raise CellError(f"not a number: '{value}'")
     try:
@@ -167,6 +167,8 @@ def parse_decimal(value: str, minimum=None, maximum=None) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the pattern already excludes this
         raise CellError(f"not a number: '{value}'") from None
     _check_range(number, minimum, maximum)
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise CellError(f"must have at most {places} decimal places")
     return number
 
 

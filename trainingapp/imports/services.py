@@ -28,7 +28,7 @@ from .. import audit
 from ..agencies.models import Agency, Person, Role, Sector
 from ..attendance.models import TrainingRecord
 from ..bookings.models import ACTIVE_STATUSES, Attendance, Booking, BookingStatus
-from ..courses.models import Course, SessionStatus, TrainingSession, Venue
+from ..courses.models import REF_PATTERN, Course, SessionStatus, TrainingSession, Venue
 from ..extensions import db
 from ..types import utcnow
 from .csvfile import (
@@ -63,6 +63,19 @@ SPECS = (
     FileSpec("training_records.csv", ("email", "level", "completed_on"), ("provider", "title")),
 )
 FILE_NAMES = tuple(spec.name for spec in SPECS)
+# Longest text each column can hold (the model's column lengths).
+MAX_LENGTHS = {
+    "agencies.csv": {"name": Agency.name, "sector": Sector.name},
+    "people.csv": {"email": Person.email, "first_name": Person.first_name,
+                   "last_name": Person.last_name, "job_title": Person.job_title},
+    "courses.csv": {"code": Course.code, "title": Course.title},
+    "sessions.csv": {"ref": TrainingSession.ref, "venue": Venue.name},
+    "training_records.csv": {"provider": TrainingRecord.provider, "title": TrainingRecord.title},
+}
+# Upper bounds for whole numbers (a typo like 1000000 is caught, and no
+# value overflows a database integer).
+MAX_CAPACITY = 10_000
+MAX_DURATION_DAYS = 365
 # Rows per executemany when writing (bounds the memory a big file needs).
 WRITE_CHUNK = 10_000
 # The tables each file writes to (for ANALYZE after an import).
@@ -153,6 +166,14 @@ def _refresh_statistics(results: list[FileResult]) -> None:
         db.session.execute(text("ANALYZE " + ", ".join(tables)))
 
 
+def parse_ref(value: str) -> str:
+    """A session reference as the web uses it (it goes in URLs)."""
+    if not REF_PATTERN.fullmatch(value):
+        raise CellError(f"not a usable reference: '{value}' (use letters, digits, '.', '_' "
+                        "and '-', starting with a letter or digit)")
+    return value
+
+
 def _key(value: str) -> str:
     return value.strip().lower()
 
@@ -224,6 +245,10 @@ class _ImportRun:
                 self.report(row.line, column, "a value is required")
                 return CellError
             return default
+        limit = MAX_LENGTHS.get(self.file, {}).get(column)
+        if limit is not None and len(raw) > limit.type.length:
+            self.report(row.line, column, f"is longer than {limit.type.length} characters")
+            return CellError
         if parse is None:
             return raw
         try:
@@ -262,7 +287,7 @@ class _ImportRun:
         for row in rows:
             name = self.cell(row, "name", required=True)
             sector = self.cell(row, "sector", required=True)
-            target = self.cell(row, "compliance_target", lambda v: parse_decimal(v, 0, 100))
+            target = self.cell(row, "compliance_target", lambda v: parse_decimal(v, 0, 100, places=2))
             if name is not CellError and self.duplicate(seen, _key(name), row, "name"):
                 continue
             if CellError in (name, sector, target):
@@ -338,7 +363,10 @@ class _ImportRun:
                     self.broken["person"].add(email)
                 continue
             values = {"email": email, "first_name": first, "last_name": last, "agency_id": agency_id}
-            optional = {"job_title": row.get("job_title") or None, "required_level": level, "role": role}
+            job_title = self.cell(row, "job_title")
+            if job_title is CellError:
+                continue
+            optional = {"job_title": job_title, "required_level": level, "role": role}
             values.update({k: v for k, v in optional.items() if k in header})
             stored = existing.get(email)
             if not self.allow_admin and values.get("role") is Role.ADMIN and (
@@ -371,8 +399,9 @@ class _ImportRun:
             code = self.cell(row, "code", required=True)
             title = self.cell(row, "title", required=True)
             level = self.cell(row, "level", parse_level)
-            days = self.cell(row, "duration_days", lambda v: parse_int(v, 1), required=True)
-            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 1))
+            days = self.cell(row, "duration_days", lambda v: parse_int(v, 1, MAX_DURATION_DAYS),
+                             required=True)
+            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 1, MAX_CAPACITY))
             if code is not CellError and self.duplicate(seen, _key(code), row, "code"):
                 continue
             if CellError in (code, title, level, days, capacity):
@@ -409,12 +438,13 @@ class _ImportRun:
         seen: dict[str, int] = {}
         inserts, updates = [], []
         for row in rows:
-            ref = self.cell(row, "ref", required=True)
+            ref = self.cell(row, "ref", parse_ref, required=True)
             code = self.cell(row, "course_code", required=True)
             start = self.cell(row, "start_date", parse_date, required=True)
             end = self.cell(row, "end_date", parse_date)
             venue = self.cell(row, "venue")
-            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 0), required=True)
+            capacity = self.cell(row, "capacity", lambda v: parse_int(v, 0, MAX_CAPACITY),
+                                 required=True)
             status = self.cell(row, "status", lambda v: parse_enum(v, SessionStatus), required=True)
             if ref is not CellError and self.duplicate(seen, _key(ref), row, "ref"):
                 continue
@@ -585,10 +615,12 @@ class _ImportRun:
             email = self.cell(row, "email", parse_email, required=True)
             level = self.cell(row, "level", parse_level, required=True)
             completed = self.cell(row, "completed_on", parse_date, required=True)
+            provider = self.cell(row, "provider")
+            title = self.cell(row, "title")
             person_id = None
             if email is not CellError:
                 person_id = self.lookup("person", "people.csv", people, email, row, "email", "person")
-            if CellError in (email, level, completed) or person_id is None:
+            if CellError in (email, level, completed, provider, title) or person_id is None:
                 continue
             key = (person_id, level, completed)
             index = nth[key]
@@ -596,9 +628,9 @@ class _ImportRun:
             matches = stored.get(key, [])
             values = {"person_id": person_id, "level": level, "completed_on": completed}
             if "provider" in header:
-                values["provider"] = row.get("provider") or None
+                values["provider"] = provider
             if "title" in header:
-                values["title"] = row.get("title") or None
+                values["title"] = title
             self._upsert(matches[index] if index < len(matches) else None,
                          values, inserts, updates, result)
         for values in inserts:

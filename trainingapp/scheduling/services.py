@@ -25,6 +25,7 @@ from ..agencies.models import Person, Role
 from ..bookings.models import ACTIVE_STATUSES, Booking, BookingRequest, BookingStatus, RequestStatus
 from ..bookings.services import fill_from_waitlist, lock_session, tell_session_changed
 from ..courses.models import (
+    REF_PATTERN,
     Course,
     SessionDay,
     SessionStatus,
@@ -39,7 +40,6 @@ from ..reports import queries
 from ..types import uk_today, utcnow
 
 AT_RISK_DAYS = 14
-REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 REF_LENGTH = TrainingSession.ref.type.length
 
 
