@@ -145,8 +145,8 @@ def test_agency_cap_waitlists_the_agency_beyond_its_share(agency):
     o1 = make_user(agency=other, email="o1@example.org")
     assert services.book(session.id, a1).status is CONFIRMED
     assert services.book(session.id, a2).status is WAITLISTED
-    # While anyone waits, a newcomer is waitlisted, never confirmed.
-    assert services.book(session.id, o1).status is WAITLISTED
+    # a2 waits for their agency's turn; the free place is another agency's.
+    assert services.book(session.id, o1).status is CONFIRMED
 
 
 def test_freed_place_goes_to_the_earliest_waiting_at_once(agency):
@@ -313,3 +313,16 @@ def test_booking_mails_carry_an_invite_and_a_matching_cancellation(agency):
     assert f"UID:{uid}" in cancelled
     waitlisted, promoted = ics(b.email)
     assert waitlisted is None and "METHOD:REQUEST" in promoted
+
+
+def test_a_place_nobody_waiting_may_take_goes_to_the_newcomer(agency):
+    other = make_agency("Other Agency")
+    session = upcoming(capacity=2)
+    session.agency_cap = 1
+    a1, a2 = people(agency, 2)
+    b1 = make_user(agency=other, email="b1@example.org")
+    assert services.book(session.id, a1).status is CONFIRMED
+    assert services.book(session.id, a2).status is WAITLISTED   # their agency is at its cap
+    assert services.book(session.id, b1).status is CONFIRMED    # the free place is not a2's to take
+    c1 = make_user(agency=other, email="c1@example.org")
+    assert services.book(session.id, c1).status is WAITLISTED   # full now

@@ -134,6 +134,25 @@ def _agency_confirmed(session_id: int, agency_id: int) -> int:
                Booking.status == BookingStatus.CONFIRMED))
 
 
+def _waiting_who_could_take_a_place(session: TrainingSession) -> int:
+    """Waiting bookings that a free place would go to: all of them, except
+    those of an agency already at the session's agency cap (they keep their
+    turn for when their agency has room). While any of them waits, a
+    newcomer is waitlisted; a place nobody waiting may take goes to the
+    newcomer."""
+    waiting = select(Booking).where(Booking.session_id == session.id,
+                                    Booking.status == BookingStatus.WAITLISTED)
+    if session.agency_cap is not None:
+        confirmed_by_agency = (
+            select(Booking.agency_id, func.count().label("confirmed"))
+            .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+            .group_by(Booking.agency_id).subquery())
+        waiting = waiting.outerjoin(confirmed_by_agency,
+                                    confirmed_by_agency.c.agency_id == Booking.agency_id).where(
+            func.coalesce(confirmed_by_agency.c.confirmed, 0) < session.agency_cap)
+    return db.session.scalar(select(func.count()).select_from(waiting.subquery()))
+
+
 def _next_waitlist_order(session_id: int) -> int:
     current = db.session.scalar(
         select(func.max(Booking.waitlist_order)).where(Booking.session_id == session_id))
@@ -186,7 +205,7 @@ def take_place(session: TrainingSession, person: Person, actor: Person, source: 
     now = places(session)
     at_agency_cap = (session.agency_cap is not None
                      and _agency_confirmed(session.id, person.agency_id) >= session.agency_cap)
-    if now.free > 0 and now.waiting == 0 and not at_agency_cap:
+    if now.free > 0 and not at_agency_cap and _waiting_who_could_take_a_place(session) == 0:
         status = BookingStatus.CONFIRMED
     elif session.is_waitlist_open:
         status = BookingStatus.WAITLISTED

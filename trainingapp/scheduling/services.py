@@ -303,6 +303,8 @@ def update_session(session: TrainingSession, plan: SessionPlan, actor: Person,
     before = _what_delegates_see(session)
     _write_plan(session, plan)
     promoted = change_capacity(session, plan.capacity)
+    # A raised or removed agency cap lets people it held back take free places.
+    promoted += fill_from_waitlist(session)
     told = 0
     if _what_delegates_see(session) != before:
         session.updated_at = utcnow()  # calendars see a new SEQUENCE
