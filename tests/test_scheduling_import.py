@@ -78,7 +78,7 @@ def test_every_error_is_listed_with_file_line_and_column(app, client, uploads_di
     assert "The files have errors" in text and "Nothing was imported" in text
     cells = [" ".join(c.split()) for c in response.get_data(as_text=True).split("<tr")]
     assert any("people.csv" in c and ">1<" in c and "shoe_size" in c and "unknown column" in c for c in cells)
-    assert any("courses.csv" in c and ">2<" in c and "duration_days" in c and "must be at least 1" in c
+    assert any("courses.csv" in c and ">2<" in c and "duration_days" in c and "must be between 1 and 365" in c
                for c in cells)
     assert any("courses.csv" in c and ">3<" in c and "duplicate of line 2" in c for c in cells)
     assert count(app, Agency) == 1
