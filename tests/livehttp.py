@@ -46,11 +46,24 @@ class Server:
         while time.monotonic() < deadline:
             try:
                 if self.request("GET", "/contact")[0] == 200:
+                    self._warm_up(workers)
                     return
             except OSError:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start: " + log.read_text()[-2000:])
+
+    def _warm_up(self, workers: int) -> None:
+        """Keep every worker busy at once for a moment, so each has booted
+        and loaded the app before the real requests arrive: a race needs
+        several workers answering at the same time."""
+        for _ in range(3):
+            threads = [threading.Thread(target=self.request, args=("GET", "/contact"))
+                       for _ in range(workers * 2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
 
     def post_form(self, path: str, body: str, cookie: str | None = None) -> int:
         return self.request("POST", path, body, cookie)[0]
