@@ -95,6 +95,10 @@ class Person(db.Model):
     email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person's details were erased (on request, or by the
+    # retention rule): see trainingapp/privacy. Their bookings and records
+    # stay, under the placeholder name, so the board's figures never change.
+    erased_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     agency: Mapped[Optional[Agency]] = relationship(back_populates="people")
     delivers: Mapped[list[TrainingSession]] = relationship(
