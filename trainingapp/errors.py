@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from .extensions import db
 
@@ -33,6 +34,16 @@ def register(app: Flask) -> None:
         code = error.code or 500
         title, detail = MESSAGES.get(code, (error.name, ""))
         return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error: Exception):
+        """A value too big for a date or for the database got past the
+        checks: the request was bad, not the service. Logged, as it means
+        a check is missing."""
+        db.session.rollback()
+        app.logger.warning("bad input reached %s", type(error).__name__, exc_info=error)
+        return http_error(BadRequest())
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

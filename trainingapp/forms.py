@@ -1,5 +1,6 @@
 """Form pieces shared by every feature: the GOV.UK date field, and the
-error summary that links each message to the right box."""
+error summary that links each message to the right box; reading a number
+from a query string or a form safely (``positive_int``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,6 +9,21 @@ from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, Form
 from wtforms.validators import ValidationError
+
+from .types import EARLIEST_YEAR, LATEST_YEAR, MAX_INT, in_year_range
+
+
+def positive_int(value: str | None) -> int | None:
+    """The whole number from 1 to MAX_INT written in ``value`` (ASCII
+    digits only, spaces around allowed), else None. For ids, page numbers
+    and the like taken from a query string or a form: ``str.isdigit``
+    accepts "²" (which ``int`` refuses), and an unbounded number overflows
+    the database."""
+    value = (value or "").strip()
+    if not value or len(value) > 12 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_INT else None
 
 
 class _DateInput(GovDateInput):
@@ -49,6 +65,14 @@ class GovDateField(DateField):
     def pre_validate(self, form):
         if self.unreadable:
             raise ValidationError(f"{self.label.text} must be a real date, like 27 3 2026")
+
+
+def year_in_range(form, field) -> None:
+    """Validator: the date, when given, is in a year from EARLIEST_YEAR to
+    LATEST_YEAR (the label is read now, so a session's days say which)."""
+    if field.data is not None and not in_year_range(field.data):
+        raise ValidationError(
+            f"{field.label.text} must be in a year from {EARLIEST_YEAR} to {LATEST_YEAR}")
 
 
 def _date_field_ids(form: Form) -> set[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
@@ -55,3 +55,18 @@ UK = ZoneInfo("Europe/London")
 def uk_today():
     """Today's date in the UK, where every session happens."""
     return datetime.now(UK).date()
+
+
+# The years a date typed or imported may be in: anything else is a slip
+# (0011 for 2011), and dates near year 9999 break date arithmetic (the day
+# after 31 December 9999 does not exist).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def in_year_range(day: date) -> bool:
+    return EARLIEST_YEAR <= day.year <= LATEST_YEAR
+
+
+# The largest number an INTEGER column holds on PostgreSQL (every id, every
+# count): a bigger one typed into a URL or a form would overflow the database.
+MAX_INT = 2**31 - 1

@@ -12,6 +12,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from ..bookings.models import Attendance
+from ..forms import positive_int
 
 MARK_PREFIX = "attendance-"
 MARK_LABELS = {
@@ -39,12 +40,12 @@ def marks_from(formdata) -> tuple[dict[int, Attendance], list[str]]:
     for name in formdata:
         if not name.startswith(MARK_PREFIX):
             continue
-        raw_id = name.removeprefix(MARK_PREFIX)
+        booking_id = positive_int(name.removeprefix(MARK_PREFIX))
         values = formdata.getlist(name)
-        if not raw_id.isdigit() or len(values) != 1 or values[0] not in _VALUES:
+        if booking_id is None or len(values) != 1 or values[0] not in _VALUES:
             bad.append(name)
             continue
-        marks[int(raw_id)] = Attendance(values[0])
+        marks[booking_id] = Attendance(values[0])
     return marks, bad
 
 

@@ -17,6 +17,7 @@ from ..access import agency, check_agency, deny
 from ..agencies.models import Agency, Person, Role
 from ..courses.models import SessionStatus, TrainingSession
 from ..extensions import db
+from ..forms import positive_int
 from ..mail.services import send_after_commit
 from ..types import UK, uk_today
 from . import approvals, bp, services, staff
@@ -44,7 +45,7 @@ def _chosen_agency() -> Agency | None:
     elif not raw:
         return None
     else:
-        agency_id = int(raw) if raw.isdigit() else -1
+        agency_id = positive_int(raw) or -1
     check_agency(agency_id)
     return db.session.get(Agency, agency_id) or abort(404)
 
@@ -231,7 +232,8 @@ def _only_own_staff(raw_ids: list[str], agency_id: int) -> None:
     for raw in raw_ids:
         if not raw:
             continue
-        person = db.session.get(Person, int(raw)) if raw.isdigit() else None
+        person_id = positive_int(raw)
+        person = db.session.get(Person, person_id) if person_id else None
         if person is not None and person.agency_id != agency_id:
             deny(404, person_id=person.id)
 

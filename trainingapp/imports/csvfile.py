@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Iterator
 
+from ..types import EARLIEST_YEAR, LATEST_YEAR, in_year_range
+
 
 @dataclass(frozen=True, order=True)
 class ImportProblem:
@@ -143,12 +145,15 @@ _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 
 
 def parse_date(value: str) -> date:
-    if _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise CellError(f"not a date: '{value}' (use YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(value) if _DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise CellError(f"not a date: '{value}' (use YYYY-MM-DD)")
+    if not in_year_range(day):
+        raise CellError(f"not a date between {EARLIEST_YEAR} and {LATEST_YEAR}: '{value}'")
+    return day
 
 
 def parse_int(value: str, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -163,7 +163,10 @@ def _times(session: TrainingSession):
     (until_utc, exdates, overrides[(recurrence_id, start, end)])."""
     days = sorted(session.days, key=lambda d: d.day_on)
     if not days:
-        return session.start_on, session.end_on + timedelta(days=1), None
+        # DTEND is the day after the last (exclusive); 31 December 9999 (a
+        # slip in old data) has no day after it, so the event ends that day.
+        end = session.end_on + timedelta(days=1) if session.end_on < date.max else session.end_on
+        return session.start_on, end, None
     first, last = days[0], days[-1]
     consecutive = all(b.day_on - a.day_on == timedelta(days=1) for a, b in zip(days, days[1:]))
     if consecutive:

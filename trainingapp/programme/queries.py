@@ -19,6 +19,8 @@ from ..bookings.models import Booking, BookingStatus
 from ..bookings.services import Places
 from ..courses.models import Course, Level, SessionStatus, TrainingSession, Venue, session_trainers
 from ..extensions import db
+from ..forms import positive_int
+from ..types import LATEST_YEAR, in_year_range
 from .formatting import plural
 
 PER_PAGE = 25
@@ -103,7 +105,7 @@ class Filters:
             level=level if level in ("1", "2", "3", NO_LEVEL) else "",
             course=arg("course").lower(),
             month=month if _month_start(month) else "",
-            venue=venue if venue == ONLINE or venue.isdigit() else "",
+            venue=venue if venue == ONLINE or positive_int(venue) else "",
         )
 
     def as_args(self) -> dict[str, str]:
@@ -115,13 +117,16 @@ class Filters:
 
 
 def _month_start(value: str) -> date | None:
+    """The first day of the month ``YYYY-MM``; None when it is not one, or
+    not in a year the programme can have (so the month after it exists)."""
     try:
         year, month = value.split("-")
         if len(year) != 4 or len(month) != 2:
             return None
-        return date(int(year), int(month), 1)
+        first = date(int(year), int(month), 1)
     except ValueError:
         return None
+    return first if in_year_range(first) else None
 
 
 def _month_end(start: date) -> date:
@@ -151,7 +156,7 @@ def _filtered(filters: Filters, today: date) -> Select:
         statement = statement.where(TrainingSession.venue_id.is_(None),
                                     TrainingSession.online_url.is_not(None))
     elif filters.venue:
-        statement = statement.where(TrainingSession.venue_id == int(filters.venue))
+        statement = statement.where(TrainingSession.venue_id == positive_int(filters.venue))
     return statement
 
 
@@ -223,7 +228,9 @@ def filter_choices(today: date) -> Choices:
     first, last = db.session.execute(
         select(func.min(sessions.c.start_on), func.max(sessions.c.end_on))).one()
     if first is not None:
-        month = first.replace(day=1)
+        # Months the filter accepts only: a (mistaken) session in 9999 has
+        # no month after it to step to.
+        month, last = first.replace(day=1), min(last, date(LATEST_YEAR, 12, 31))
         while month <= last and len(choices.months) < 36:
             choices.months.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
             month = (month + timedelta(days=32)).replace(day=1)

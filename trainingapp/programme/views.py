@@ -10,6 +10,7 @@ from ..access import public, roles
 from ..agencies.models import Role
 from ..bookings.forms import BookForm
 from ..bookings.services import booking_closes_on, places
+from ..forms import positive_int
 from ..types import uk_today
 from . import bp, queries
 from .actions import booking_action
@@ -23,8 +24,7 @@ def index():
     fixed number of SQL statements (tests/test_programme.py pins it)."""
     today = uk_today()
     filters = queries.Filters.from_args(request.args)
-    page_number = request.args.get("page", "1")
-    page = queries.programme_page(filters, int(page_number) if page_number.isdigit() else 1, today)
+    page = queries.programme_page(filters, positive_int(request.args.get("page")) or 1, today)
     choices = queries.filter_choices(today)
     return render_template("programme/index.html", page=page, filters=filters, choices=choices)
 

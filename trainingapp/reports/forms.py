@@ -11,9 +11,8 @@ from wtforms import SelectField
 from wtforms.validators import Optional
 
 from ..forms import GovDateField
+from ..types import EARLIEST_YEAR, LATEST_YEAR
 from .services import QUARTER_MONTHS, Period, financial_year, quarter
-
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
 class _GetForm(FlaskForm):

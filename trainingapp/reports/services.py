@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..agencies.models import Agency
 from ..courses.models import TrainingSession
 from ..extensions import db
+from ..types import EARLIEST_YEAR, LATEST_YEAR, in_year_range
 
 
 class ReportError(ValueError):
@@ -85,10 +86,14 @@ def day_param(value: str | None, name: str, meaning: str) -> date:
     try:
         if not _ISO_DAY.fullmatch(value):
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ReportError(f"{name}={value} is not a real date. Use {name}=YYYY-MM-DD, "
                           f"for example {example}.") from None
+    if not in_year_range(day):
+        raise ReportError(f"{name}={value} is not in a year from {EARLIEST_YEAR} to {LATEST_YEAR}. "
+                          f"Use {name}=YYYY-MM-DD, for example {example}.")
+    return day
 
 
 def period_params(args) -> Period:

@@ -24,7 +24,7 @@ from ..access import check_agency, deny, roles
 from ..agencies.models import Agency, Role
 from ..courses.models import TrainingSession
 from ..extensions import db
-from ..types import uk_today
+from ..types import EARLIEST_YEAR, LATEST_YEAR, uk_today
 from . import bp, exports, pdf, queries, services
 from .forms import ComplianceForm, PeriodForm
 from .services import Period, ReportError, financial_year_of, long_date
@@ -134,9 +134,12 @@ def _formats(path: str):
 # -- activity and sectors ------------------------------------------------------------------
 
 def _year_choices(today: date) -> list[int]:
-    """Every financial year with a session, this one and the next, latest first."""
+    """Every financial year with a session, this one and the next, latest first
+    (a session dated outside 1900-2999 is a slip in old data: no year for it)."""
     first, last = db.session.execute(
-        select(func.min(TrainingSession.start_on), func.max(TrainingSession.start_on))).one()
+        select(func.min(TrainingSession.start_on), func.max(TrainingSession.start_on))
+        .where(TrainingSession.start_on.between(date(EARLIEST_YEAR, 1, 1),
+                                                date(LATEST_YEAR, 12, 31)))).one()
     this = financial_year_of(today)
     low = min(financial_year_of(first) if first else this, this)
     high = max(financial_year_of(last) if last else this, this + 1)

@@ -32,10 +32,13 @@ from wtforms import (
 from wtforms.validators import (URL, AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
-from ..forms import GovDateField
+from ..forms import GovDateField, year_in_range
 from ..imports.services import FILE_NAMES
 
 MAX_DAYS = 10
+# Upper bounds on numbers typed in (an unbounded one overflows the database).
+MAX_CAPACITY = 10_000  # places on a session, or people a room holds
+MAX_POSITION = 10_000  # a place on a waiting list
 
 
 _TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", re.IGNORECASE)
@@ -75,8 +78,25 @@ class TimeTextField(StringField):
         return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
 
 
-def _optional_int(message: str, minimum: int = 1):
-    return [Optional(), NumberRange(min=minimum, message=message)]
+def _at_most(maximum: int, message: str):
+    """Validator: a number, when one was read, is at most ``maximum`` (an
+    unreadable one already has its message)."""
+    def check(form, field):
+        if field.data is not None and field.data > maximum:
+            raise ValidationError(message)
+    return check
+
+
+def _places(what: str):
+    return _at_most(MAX_CAPACITY, f"{what} must be {MAX_CAPACITY:,} or fewer")
+
+
+def _optional_int(message: str, minimum: int = 1, *, at_most: str):
+    return [Optional(), NumberRange(min=minimum, message=message), _places(at_most)]
+
+
+def _session_date(label: str, **kwargs) -> GovDateField:
+    return GovDateField(label, validators=[Optional(), year_in_range], **kwargs)
 
 
 class CourseForm(FlaskForm):
@@ -99,7 +119,8 @@ class CourseForm(FlaskForm):
                                               message="Learning hours must be between 0 and 1000")])
     capacity = IntegerField("Default capacity", widget=GovTextInput(),
                             description="Places on a session, unless the session says otherwise",
-                            validators=_optional_int("Default capacity must be 1 or more"))
+                            validators=_optional_int("Default capacity must be 1 or more",
+                                                     at_most="Default capacity"))
     description = StringField("Description", widget=GovTextArea(), validators=[Optional()])
     audience = StringField("Who it is for", widget=GovTextArea(), validators=[Optional()])
     learning_outcomes = StringField("Learning outcomes", widget=GovTextArea(), validators=[Optional()])
@@ -123,14 +144,14 @@ class VenueForm(FlaskForm):
                                       validators=[Optional()])
     capacity = IntegerField("Capacity", widget=GovTextInput(),
                             description="The most people the training room holds",
-                            validators=_optional_int("Capacity must be 1 or more"))
+                            validators=_optional_int("Capacity must be 1 or more", at_most="Capacity"))
     submit = SubmitField("Save venue", widget=GovSubmitInput())
 
 
 class DayForm(Form):
     """One day of a session; a row left blank is ignored."""
 
-    day_on = GovDateField("Date", validators=[Optional()])
+    day_on = _session_date("Date")
     starts_at = TimeTextField("Start time", validators=[Optional()])
     ends_at = TimeTextField("End time", validators=[Optional()])
 
@@ -154,23 +175,24 @@ class SessionForm(FlaskForm):
                                       Length(max=500, message="The link must be 500 characters or fewer")])
     capacity = IntegerField("Capacity", widget=GovTextInput(),
                             validators=[InputRequired("Enter the number of places"),
-                                        NumberRange(min=1, message="Capacity must be 1 or more")])
+                                        NumberRange(min=1, message="Capacity must be 1 or more"),
+                                        _places("Capacity")])
     trainers = SelectMultipleField("Trainers", widget=GovCheckboxesInput(), coerce=int,
                                    validators=[Optional()])
-    booking_opens_on = GovDateField("Booking opens", validators=[Optional()],
-                                    description="Leave blank to open booking now")
-    booking_closes_on = GovDateField("Booking closes", validators=[Optional()],
-                                     description="Leave blank to close the day before the first day")
-    cancellation_cutoff_on = GovDateField("Cancellation cut-off", validators=[Optional()],
-                                          description="Cancelling after this day is a late cancellation. "
-                                                      "Leave blank for 2 days before the first day.")
+    booking_opens_on = _session_date("Booking opens", description="Leave blank to open booking now")
+    booking_closes_on = _session_date("Booking closes",
+                                      description="Leave blank to close the day before the first day")
+    cancellation_cutoff_on = _session_date("Cancellation cut-off",
+                                           description="Cancelling after this day is a late cancellation. "
+                                                       "Leave blank for 2 days before the first day.")
     waitlist = RadioField("Waiting list", widget=GovRadioInput(), default="open",
                           choices=[("open", "Open: people can join the waiting list when it is full"),
                                    ("closed", "Closed: nobody can book once it is full")],
                           validators=[InputRequired("Select whether the waiting list is open")])
     agency_cap = IntegerField("Most places for one agency", widget=GovTextInput(),
                               description="Optional: keeps a mix of agencies",
-                              validators=_optional_int("The cap per agency must be 1 or more"))
+                              validators=_optional_int("The cap per agency must be 1 or more",
+                                                    at_most="The cap per agency"))
     joining_instructions = StringField("Joining instructions", widget=GovTextArea(),
                                        description="Sent to confirmed delegates: parking, what to bring",
                                        validators=[Optional()])
@@ -246,7 +268,8 @@ class DiscardImportForm(FlaskForm):
 class CapacityForm(FlaskForm):
     capacity = IntegerField("Capacity", widget=GovTextInput(),
                             validators=[InputRequired("Enter the number of places"),
-                                        NumberRange(min=1, message="Capacity must be 1 or more")])
+                                        NumberRange(min=1, message="Capacity must be 1 or more"),
+                                        _places("Capacity")])
     submit = SubmitField("Change capacity", widget=GovSubmitInput())
 
 
@@ -265,7 +288,9 @@ class QueueForm(FlaskForm):
 
     direction = HiddenField(validators=[Optional(), AnyOf(("up", "down"))])
     position = IntegerField("New position", widget=GovTextInput(),
-                            validators=[Optional(), NumberRange(min=1, message="Enter a position of 1 or more")])
+                            validators=[Optional(), NumberRange(min=1, message="Enter a position of 1 or more"),
+                                        _at_most(MAX_POSITION,
+                                                 f"Enter a position of {MAX_POSITION:,} or less")])
 
 
 class AddPersonForm(FlaskForm):

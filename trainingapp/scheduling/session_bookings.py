@@ -12,6 +12,7 @@ from ..bookings import coordination, services as booking_services, staff
 from ..bookings.models import Booking, BookingStatus
 from ..courses.models import SessionStatus, TrainingSession
 from ..extensions import db
+from ..forms import positive_int
 from ..mail.services import send_after_commit
 from ..types import uk_today
 from . import bp
@@ -148,7 +149,8 @@ def add_booking(session_id: int):
     refused = None
     if request.method == "POST":
         raw = request.form.get("person", "")
-        chosen = db.session.get(Person, int(raw)) if raw.isdigit() else None
+        person_id = positive_int(raw)
+        chosen = db.session.get(Person, person_id) if person_id else None
         form.person.choices = [(chosen.id, chosen.full_name)] if chosen and chosen.is_active else []
     if form.validate_on_submit():
         name = chosen.full_name
@@ -161,6 +163,9 @@ def add_booking(session_id: int):
             send_after_commit()
             flash(_outcome(booking, name), "success")
             return _back(training)
+    elif form.person.errors:
+        # Not one of the people offered (a stale or tampered form).
+        form.person.errors = ["Select the person to book"]
     found = coordination.find_people(query) if query else []
     booked = staff.holds_active_booking(training.id)
     form.person.choices = [(p.id, _label(p)) for p in found if p.id not in booked]

@@ -13,10 +13,11 @@ from ..agencies.models import Person, Role
 from ..bookings.services import places
 from ..courses.models import Course, SessionStatus, TrainingSession, Venue
 from ..extensions import db
+from ..forms import positive_int
 from ..mail.services import send_after_commit
 from ..reports import queries
 from ..reports.services import financial_year, quarter
-from ..types import uk_today
+from ..types import EARLIEST_YEAR, LATEST_YEAR, uk_today
 from . import bp, services
 from .forms import CancelSessionForm, ChooseCourseForm, DuplicateForm, SessionForm
 
@@ -151,7 +152,8 @@ def new_session():
     ``from`` and ``weeks`` the form starts as a copy of that session."""
     original = None
     if request.args.get("from"):
-        original = db.session.get(TrainingSession, request.args.get("from", type=int) or 0) or abort(404)
+        original_id = positive_int(request.args.get("from"))
+        original = (db.session.get(TrainingSession, original_id) if original_id else None) or abort(404)
         course = original.course
     else:
         choose = ChooseCourseForm(request.args if "course" in request.args else None)
@@ -260,8 +262,11 @@ def _fy_of(day: date) -> int:
 
 
 def _year_choices() -> list[int]:
+    # A session dated outside 1900-2999 is a slip in old data: no year for it.
     first, last = db.session.execute(
-        select(func.min(TrainingSession.start_on), func.max(TrainingSession.start_on))).one()
+        select(func.min(TrainingSession.start_on), func.max(TrainingSession.start_on))
+        .where(TrainingSession.start_on.between(date(EARLIEST_YEAR, 1, 1),
+                                                date(LATEST_YEAR, 12, 31)))).one()
     this = _fy_of(uk_today())
     low = min(_fy_of(first) if first else this, this)
     high = max(_fy_of(last) if last else this, this)
