@@ -5,10 +5,12 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .database import configure_engine
 from .extensions import csrf, db, limiter, login_manager, migrate, talisman
+from .types import MAX_INT
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -118,23 +120,35 @@ def register_templates(app: Flask) -> None:
 FEATURE_VIEWS = {
     "main": ("views",),
     "accounts": ("views",),
-    "admin": ("views",),
+    "admin": ("views", "levels"),
     "programme": ("views",),
     "bookings": ("views", "agency_views"),
     "scheduling": ("views", "catalogue_views", "import_views", "session_bookings"),
-    "attendance": ("views",),
+    "attendance": ("views", "staff_import"),
     "reports": ("views",),
+    "privacy": ("views",),
 }
 
 
 def register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
+    # Before any rule is added: every <int:...> in a route is bounded.
+    app.url_map.converters["int"] = BoundedIntConverter
     for feature, modules in FEATURE_VIEWS.items():
         package = import_module(f"{__name__}.{feature}")
         for module in modules:
             import_module(f"{package.__name__}.{module}")
         app.register_blueprint(package.bp)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` up to the largest id a database column holds: a bigger
+    number in a URL answers 404 instead of overflowing the query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_errors(app: Flask) -> None:

@@ -10,12 +10,18 @@ from flask import Flask, current_app
 
 
 def _date(ctx, param, value):
+    from .types import EARLIEST_YEAR, LATEST_YEAR, in_year_range
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+    if not in_year_range(day):
+        raise click.BadParameter(f"'{value}' is not a date between {EARLIEST_YEAR} and "
+                                 f"{LATEST_YEAR} (use YYYY-MM-DD)")
+    return day
 
 
 def register(app: Flask) -> None:
@@ -27,6 +33,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_reminders)
     app.cli.add_command(send_mail)
     app.cli.add_command(send_test_mail)
+    app.cli.add_command(erase_person)
+    app.cli.add_command(apply_retention)
 
 
 @click.command("import-data")
@@ -236,3 +244,45 @@ def send_reminders(days: int | None) -> None:
     expired = expire_requests()
     send_after_commit()
     click.echo(f"{expired} booking requests expired")
+
+
+@click.command("erase-person")
+@click.argument("email")
+def erase_person(email: str) -> None:
+    """Erase the person with this e-mail address: their name, address and
+    sign-in go, their bookings and training records stay (anonymously)."""
+    from .accounts.services import find_by_email
+    from .privacy.services import PrivacyError
+    from .privacy.services import erase_person as erase
+
+    person = find_by_email(email)
+    if person is None:
+        raise click.ClickException(f"no person with the e-mail address {email.strip()!r}; "
+                                   "nothing was changed")
+    try:
+        result = erase(person, via="cli")
+    except PrivacyError as exc:
+        raise click.ClickException(f"{exc} Nothing was changed.") from None
+    click.echo(str(result))
+
+
+@click.command("apply-retention")
+@click.option("--years", type=click.IntRange(min=1), default=None,
+              help="Anonymise people with no activity for this many years "
+                   "(default: config RETENTION_YEARS).")
+@click.option("--dry-run", is_flag=True, help="Only say how many would be anonymised.")
+def apply_retention(years: int | None, dry_run: bool) -> None:
+    """Anonymise everyone whose last activity is older than the retention
+    period and who has no upcoming booking; safe to run twice."""
+    from .privacy.services import PrivacyError
+    from .privacy.services import apply_retention as apply
+
+    try:
+        result = apply(years if years is not None else current_app.config["RETENTION_YEARS"],
+                       dry_run=dry_run)
+    except PrivacyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if dry_run:
+        for person_id, last in result.people:
+            click.echo(f"person {person_id}: last activity {last.isoformat()}")
+    click.echo(str(result))

@@ -45,11 +45,15 @@ class Defaults:
     BOOKING_LOCKS = True
     # Reminders go this many days before a session (flask send-reminders).
     REMINDER_DAYS = 3
+    # apply-retention anonymises people with no activity for this many years
+    # (trainingapp/privacy).
+    RETENTION_YEARS = 7
 
 
 ENV_SETTINGS = ("SECRET_KEY", "BOARD_NAME", "CONTACT_EMAIL", "CONTACT_PHONE", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME",
                 "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
-ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "REMINDER_DAYS")
+ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "REMINDER_DAYS",
+                    "RETENTION_YEARS")
 ENV_BOOL_SETTINGS = ("MAIL_USE_TLS", "HTTPS_ONLY")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
