@@ -421,3 +421,12 @@ def test_a_registration_sets_no_password_until_the_address_is_confirmed(client, 
     assert imported.password_hash is None and fresh.password_hash is None
     client.post(link_in(last_mail("fresh@example.org"), "/confirm/"))
     assert sign_in(client, "fresh@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_set_password_cli_checks_length_only(runner, user):
+    short = runner.invoke(args=["set-password", "pat@example.org"], input="too short\n")
+    assert short.exit_code != 0 and "12 to 256 characters" in short.output
+    result = runner.invoke(args=["set-password", "pat@example.org"], input="Password1234!\n")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert services.authenticate("pat@example.org", "Password1234!") is not None
