@@ -430,3 +430,18 @@ def test_set_password_cli_checks_length_only(runner, user):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert services.authenticate("pat@example.org", "Password1234!") is not None
+
+
+def test_behind_a_proxy_the_original_scheme_counts(sqlite_template, tmp_path):
+    import shutil
+
+    from tests.conftest import BASE_CONFIG
+    from trainingapp import create_app
+
+    shutil.copy(sqlite_template, tmp_path / "t.db")
+    app = create_app({**BASE_CONFIG, "HTTPS_ONLY": True, "TRUSTED_PROXIES": 1,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    client = app.test_client()
+    assert client.get("/login").status_code == 302                       # plain http
+    proxied = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert proxied.status_code == 200 and "Strict-Transport-Security" in proxied.headers

@@ -55,9 +55,16 @@ def register_extensions(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     """Security headers on every response, with a nonce-based CSP and no
     inline script anywhere. HTTPS-only settings (HSTS, Secure cookies,
-    redirects to https) apply unless HTTPS_ONLY is switched off (make run
-    and the tests do that for plain http on loopback)."""
+    redirects to https) apply when HTTPS_ONLY is on, as in production;
+    behind a TLS-terminating proxy set TRUSTED_PROXIES so the app sees the
+    original scheme and client."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from .access import enforce_access
+
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     https = app.config["HTTPS_ONLY"]
     talisman.init_app(

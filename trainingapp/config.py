@@ -17,10 +17,13 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CONTACT_EMAIL = "training@example.org"
     CONTACT_PHONE = ""
-    # HSTS, Secure cookies and redirects to https. On by default so a
-    # deployment is safe unless told otherwise; `make run` turns it off for
-    # plain http on 127.0.0.1.
-    HTTPS_ONLY = True
+    # HSTS, Secure cookies and redirects to https: switch on in production
+    # (HTTPS_ONLY=1). Off by default so that the app also answers on plain
+    # http at 127.0.0.1, as `make run` and local tools expect.
+    HTTPS_ONLY = False
+    # Behind a reverse proxy that terminates TLS: how many proxies to trust
+    # for X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). 0 = none.
+    TRUSTED_PROXIES = 0
     # Failed sign-ins allowed per account; counted across all workers when
     # REDIS_URL is set (contract: at most 10 in 5 minutes).
     LOGIN_FAILURE_LIMIT = "10 per 5 minutes"
@@ -52,7 +55,7 @@ class Defaults:
 
 ENV_SETTINGS = ("SECRET_KEY", "BOARD_NAME", "CONTACT_EMAIL", "CONTACT_PHONE", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME",
                 "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
-ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "REMINDER_DAYS",
+ENV_INT_SETTINGS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "REMINDER_DAYS", "TRUSTED_PROXIES",
                     "RETENTION_YEARS")
 ENV_BOOL_SETTINGS = ("MAIL_USE_TLS", "HTTPS_ONLY")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
