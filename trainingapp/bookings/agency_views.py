@@ -67,11 +67,6 @@ def _staff_booking(booking_id: int) -> Booking:
     return booking
 
 
-def _dates(session: TrainingSession) -> str:
-    text = f"{session.start_on:%-d %B %Y}"
-    return text if session.end_on == session.start_on else f"{text} to {session.end_on:%-d %B %Y}"
-
-
 # -- approvals ------------------------------------------------------------------------
 
 @bp.get("/agency/approvals", endpoint="approvals")
@@ -86,7 +81,7 @@ def approvals_page():
         return _choose("bookings.approvals")
     return render_template("bookings/approvals.html", agency=chosen, scope=_scope(chosen.id),
                            pending=approvals.pending_for(chosen.id),
-                           decided=approvals.recent_decisions(chosen.id), dates=_dates,
+                           decided=approvals.recent_decisions(chosen.id),
                            day=lambda moment: f"{moment.astimezone(UK):%-d %B %Y}")
 
 
@@ -144,7 +139,7 @@ def decline_request(request_id: int):
         flash(f"Declined: we have told {name}.", "success")
         return redirect(back, code=303)
     return render_template("bookings/decline.html", form=form, booking_request=booking_request,
-                           back=back, dates=_dates), 400 if form.errors else 200
+                           back=back), 400 if form.errors else 200
 
 
 # -- staff bookings -------------------------------------------------------------------
@@ -159,7 +154,7 @@ def staff_bookings():
         return _choose("bookings.staff_bookings")
     upcoming, recent = staff.staff_bookings(chosen.id)
     return render_template("bookings/staff.html", agency=chosen, scope=_scope(chosen.id),
-                           upcoming=upcoming, recent=recent, dates=_dates,
+                           upcoming=upcoming, recent=recent,
                            recent_days=staff.RECENT_DAYS)
 
 
@@ -186,7 +181,7 @@ def cancel_for_staff(booking_id: int):
               "success")
         return redirect(back, code=303)
     return render_template("bookings/staff_cancel.html", form=form, booking=booking, back=back,
-                           late=services.is_late(booking.session), dates=_dates), \
+                           late=services.is_late(booking.session)), \
         400 if form.errors else 200
 
 
@@ -218,7 +213,7 @@ def substitute(booking_id: int):
     shown = {p.id for p in staff.staff(agency_id, query)} - taken
     form.colleague.choices = [c for c in form.colleague.choices if c[0] in shown]
     return render_template("bookings/substitute.html", form=form, booking=booking, back=back,
-                           q=query, scope=_scope(agency_id), dates=_dates), \
+                           q=query, scope=_scope(agency_id)), \
         400 if form.errors else 200
 
 
@@ -266,7 +261,7 @@ def book_staff():
         if request.method == "POST":
             abort(404)
         return render_template("bookings/book_staff.html", agency=chosen, scope=scope,
-                               sessions=_bookable_sessions(), session=None, dates=_dates,
+                               sessions=_bookable_sessions(), session=None,
                                unknown=bool(ref))
     query = request.args.get("q", "")
     taken = staff.holds_active_booking(session.id)
@@ -281,11 +276,11 @@ def book_staff():
         outcomes = staff.book_many(session.id, people, _actor())
         send_after_commit()
         return render_template("bookings/book_staff_done.html", agency=chosen, scope=scope,
-                               session=session, outcomes=outcomes, dates=_dates)
+                               session=session, outcomes=outcomes)
     shown = {p.id for p in staff.staff(chosen.id, query)} - taken
     form.people.choices = [c for c in form.people.choices if c[0] in shown]
     booked = [p for p in everyone if p.id in taken]
     return render_template("bookings/book_staff.html", agency=chosen, scope=scope, form=form,
                            session=session, problem=services.why_not_bookable(session),
                            places=services.places(session), booked=booked, q=query,
-                           dates=_dates), 400 if form.errors else 200
+                           ), 400 if form.errors else 200

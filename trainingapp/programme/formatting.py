@@ -74,7 +74,14 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
+def session_dates(session) -> str:
+    """"5 January 2027", or "5 January 2027 to 12 January 2027"."""
+    text = f"{session.start_on:%-d %B %Y}"
+    return text if session.end_on == session.start_on else f"{text} to {session.end_on:%-d %B %Y}"
+
+
 FILTERS = {
+    "session_dates": session_dates,
     "uk_date": uk_date,
     "short_date": short_date,
     "uk_time": uk_time,
